@@ -1,0 +1,127 @@
+/* kws/nn.h - float32 layers for training: forward and backward (host).
+ *
+ * Conventions (llm.c style):
+ *  - tensors are plain float arrays, NCHW, with a shape comment on each;
+ *  - *_forward(out, ..., in, params, sizes); *_backward(grad_in, grad_params,
+ *    ..., grad_out, saved inputs/outputs, sizes);
+ *  - backward ACCUMULATES (+=) into parameter gradients, and WRITES (=) the
+ *    input gradient grad_in (NULL grad_in: not needed, e.g. first layer);
+ *  - scratch memory is passed in; *_scratch_size() says how much;
+ *  - heavy products go through BLAS (cblas_sgemm from OpenBLAS).
+ * Every layer is tested against finite differences (tests/nn/test_gradcheck.c)
+ * and against PyTorch (tests/reference/nn_reference.py).
+ */
+#ifndef KWS_NN_H
+#define KWS_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- conv2d, k x k kernel, stride 1, 'same' zero padding (k odd) ---------
+ * in (B, Cin, H, W), weight (Cout, Cin, k, k), bias (Cout), out (B, Cout, H, W)
+ * scratch: im2col buffer, kws_conv2d_scratch_size(Cin, H, W, k) floats. */
+size_t kws_conv2d_scratch_size(int Cin, int H, int W, int k);
+void kws_conv2d_forward_f32(float *out, const float *in, const float *weight, const float *bias,
+                            int B, int Cin, int Cout, int H, int W, int k, float *scratch);
+void kws_conv2d_backward_f32(float *grad_in, float *grad_weight, float *grad_bias,
+                             const float *grad_out, const float *in, const float *weight,
+                             int B, int Cin, int Cout, int H, int W, int k, float *scratch);
+
+/* ---- max-pool 2x2, stride 2, floor (odd last row/col dropped) ------------
+ * in (B, C, H, W), out (B, C, H/2, W/2), argmax (B, C, H/2, W/2) index into
+ * the input plane, saved for backward. */
+void kws_maxpool2x2_forward_f32(float *out, int32_t *argmax, const float *in,
+                                int B, int C, int H, int W);
+void kws_maxpool2x2_backward_f32(float *grad_in, const float *grad_out, const int32_t *argmax,
+                                 int B, int C, int H, int W);
+
+/* ---- batch norm over (B, H, W) per channel C ---------------------------
+ * Training mode: batch statistics, running stats updated with `momentum`
+ * (running = (1-momentum)*running + momentum*batch, unbiased var for running,
+ * as PyTorch). Inference mode: running statistics.
+ * in/out (B, C, HW); gamma, beta, running_mean, running_var (C);
+ * saved: mean (C), invstd (C) from the forward pass for backward. */
+void kws_batchnorm_forward_train_f32(float *out, float *mean, float *invstd,
+                                     float *running_mean, float *running_var,
+                                     const float *in, const float *gamma, const float *beta,
+                                     int B, int C, int HW, float momentum, float eps);
+void kws_batchnorm_forward_infer_f32(float *out, const float *in, const float *gamma,
+                                     const float *beta, const float *running_mean,
+                                     const float *running_var, int B, int C, int HW, float eps);
+void kws_batchnorm_backward_f32(float *grad_in, float *grad_gamma, float *grad_beta,
+                                const float *grad_out, const float *in, const float *mean,
+                                const float *invstd, const float *gamma, int B, int C, int HW);
+
+/* ---- ReLU (n elements; backward uses the forward output) ---------------- */
+void kws_relu_forward_f32(float *out, const float *in, size_t n);
+void kws_relu_backward_f32(float *grad_in, const float *grad_out, const float *out, size_t n);
+
+/* ---- dense: out (B, N) = in (B, K) x weight^T, weight (N, K), bias (N) --- */
+void kws_dense_forward_f32(float *out, const float *in, const float *weight, const float *bias,
+                           int B, int K, int N);
+void kws_dense_backward_f32(float *grad_in, float *grad_weight, float *grad_bias,
+                            const float *grad_out, const float *in, const float *weight,
+                            int B, int K, int N);
+
+/* ---- dropout (inverted: kept values scaled by 1/(1-p)) -------------------
+ * mask (n) holds 0 or 1/(1-p), drawn from rng; backward multiplies by it. */
+struct kws_rng;
+void kws_dropout_forward_f32(float *out, float *mask, const float *in, size_t n, float p,
+                             struct kws_rng *rng);
+void kws_dropout_backward_f32(float *grad_in, const float *grad_out, const float *mask, size_t n);
+
+/* ---- softmax + cross-entropy, mean over the batch -----------------------
+ * logits (B, N), labels (B), optional per-sample weights (B) or NULL;
+ * probs (B, N) out; returns the (weighted) mean loss;
+ * grad_logits (B, N) = d loss / d logits. */
+float kws_softmax_xent_forward_f32(float *probs, const float *logits, const int *labels,
+                                   const float *sample_weight, int B, int N);
+void kws_softmax_xent_backward_f32(float *grad_logits, const float *probs, const int *labels,
+                                   const float *sample_weight, int B, int N);
+
+/* ---- random numbers: seeded, reproducible (xoshiro/pcg-style) ------------ */
+typedef struct kws_rng { uint64_t s[4]; } kws_rng;
+void kws_rng_seed(kws_rng *r, uint64_t seed);
+uint64_t kws_rng_u64(kws_rng *r);
+float kws_rng_uniform(kws_rng *r);           /* [0, 1) */
+float kws_rng_normal(kws_rng *r);            /* N(0, 1) */
+int kws_rng_below(kws_rng *r, int n);        /* uniform integer in [0, n) */
+
+/* ---- initialization ------------------------------------------------------ */
+void kws_init_he_normal(float *w, size_t n, int fan_in, kws_rng *r);      /* std sqrt(2/fan_in) */
+void kws_init_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, kws_rng *r);
+
+/* ---- optimizers over one flat parameter buffer --------------------------
+ * params, grads, m, v (n) share one layout. decay_mask (n) or NULL: 1 where
+ * weight decay applies (weights), 0 where not (biases, BN). */
+typedef struct {
+    float lr, beta1, beta2, eps;
+    float weight_decay;   /* decoupled (AdamW) when adamw != 0, else L2 added to grad */
+    int adamw;
+    long step;            /* incremented by each call; used for bias correction */
+} kws_adam;
+void kws_adam_step(kws_adam *opt, float *params, const float *grads, float *m, float *v,
+                   const uint8_t *decay_mask, size_t n);
+
+typedef struct {
+    float lr, momentum, weight_decay;
+    int nesterov;
+} kws_sgd;
+void kws_sgd_step(const kws_sgd *opt, float *params, const float *grads, float *velocity,
+                  const uint8_t *decay_mask, size_t n);
+
+/* ---- learning-rate schedules --------------------------------------------- */
+typedef enum { KWS_LR_CONSTANT, KWS_LR_STEP, KWS_LR_COSINE } kws_lr_kind;
+typedef struct {
+    kws_lr_kind kind;
+    float base_lr;
+    int warmup_epochs;    /* linear warm-up from base_lr/warmup..base_lr (0: none) */
+    int step_epochs;      /* STEP: multiply by step_gamma every step_epochs */
+    float step_gamma;
+    float min_lr;         /* COSINE: final lr */
+    int total_epochs;
+} kws_lr_schedule;
+/* Learning rate for a (fractional) epoch position in [0, total_epochs). */
+float kws_lr_at(const kws_lr_schedule *s, float epoch);
+
+#endif

@@ -1,0 +1,80 @@
+/* main.c - the `kws` command: dispatches to one subcommand per file. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    kws_cli_fn fn;
+    const char *summary;
+} kws_cli_command;
+
+static const kws_cli_command commands[] = {
+    {"mfcc", kws_cmd_mfcc, "compute the MFCC matrix of an audio file (CSV and PNG heat map)"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kws <command> [options]\n\n"
+               "Keyword spotting from MFCC to a Cortex-M4.\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`kws <command> --help` lists a command's options and their defaults.\n");
+}
+
+int kws_cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "kws %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int kws_cli_fail_error(const char *cmd, const kws_error *err)
+{
+    return kws_cli_fail(cmd, "%s", err->msg[0] ? err->msg : kws_status_str(err->status));
+}
+
+int kws_cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        kws_cli_fail(cmd, "%s: expected a whole number in [%ld, %ld], got '%s'", opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (argc > 2 && strcmp(argv[1], "help") == 0) {
+            char help[] = "--help";
+            char *sub[] = {argv[2], help, NULL};
+            for (size_t i = 0; i < N_COMMANDS; i++)
+                if (!strcmp(commands[i].name, argv[2]))
+                    return commands[i].fn(2, sub);
+        }
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, argv[1]))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "kws: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
