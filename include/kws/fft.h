@@ -1,9 +1,10 @@
 /* kws/fft.h - real FFT in portable C99 (device and host, no library).
  *
  * A real FFT of even length n (a power of two, 4..4096) computed as an
- * n/2-point complex radix-2 FFT plus a split step. Tables (twiddles,
- * bit reversal) live in caller memory: ask kws_rfft_arena_size(n), pass
- * that many bytes to kws_rfft_init. No allocation, no global state.
+ * n/2-point complex FFT (radix-4 stages, one radix-2 stage when log2(n/2)
+ * is odd) plus a split step. Tables (twiddles, bit reversal) live in
+ * caller memory: ask kws_rfft_arena_size(n), pass that many bytes to
+ * kws_rfft_init. No allocation, no global state.
  *
  * Tables are computed with kws/kmath.h's deterministic functions, so the
  * host and the Cortex-M4 build produce bit-identical spectra.
@@ -16,8 +17,8 @@
 
 typedef struct {
     int n;                /* real input length */
-    float *twiddle;       /* (n/2) complex: cos, -sin of 2*pi*k/(n/2) ... */
-    float *split;         /* (n/4) complex split-step twiddles */
+    float *twiddle;       /* (3n/8) complex: cos, -sin of 2*pi*j/(n/2), j < 3n/8 */
+    float *split;         /* (n/4) complex split-step twiddles: cos, -sin of 2*pi*k/n */
     unsigned short *bitrev; /* (n/2) bit-reversal permutation */
 } kws_rfft;
 

@@ -2,24 +2,26 @@
  *
  * The C library's logf/cosf differ by an ulp between glibc and newlib, which
  * would make host and Cortex-M4 features differ. These functions use only
- * IEEE basic operations (+ - * /, frexp/ldexp, which are exact) in a fixed
- * order, so they return the same bits on every conforming platform built
- * with -ffp-contract=off. Accuracy is stated per function and tested.
+ * IEEE basic operations (+ - * /, integer operations and bit copies through
+ * memcpy; no libm) in a fixed order, so they return the same bits on every
+ * conforming platform built with -ffp-contract=off. Accuracy is stated per
+ * function and checked by tests/frontend/test_kmath.c.
  */
 #ifndef KWS_KMATH_H
 #define KWS_KMATH_H
 
-/* Natural log of x > 0 (float), max error ~1 ulp over normal floats.
+/* Natural log of x > 0 (float), error < 1 ulp (measured 0.83) over all
+ * positive floats, subnormals included; +inf and NaN pass through.
  * x <= 0 returns -inf-like -1e30f; used on every MFCC mel energy. */
 float kws_logf(float x);
 
-/* Double-precision helpers for table building (init time only);
- * relative error < 1e-15 over their stated ranges. */
-double kws_cos(double x);   /* any finite x */
-double kws_sin(double x);   /* any finite x */
-double kws_log(double x);   /* x > 0 */
-double kws_exp(double x);   /* |x| < 700 */
-double kws_sqrt(double x);  /* x >= 0, correctly rounded (Newton on basic ops) */
+/* Double-precision helpers for table building (init time only).
+ * Measured against glibc: 2.2e-16 (1 ulp) at most. */
+double kws_cos(double x);   /* |x| <= 2^30, abs error < 1e-15 for |x| <= 1e5; NaN beyond */
+double kws_sin(double x);   /* same as kws_cos */
+double kws_log(double x);   /* x > 0 (subnormals too), relative error < 1e-15 */
+double kws_exp(double x);   /* |x| <= 700, relative error < 1e-15 */
+double kws_sqrt(double x);  /* x >= 0, correctly rounded (integer digit-by-digit) */
 
 #define KWS_PI 3.14159265358979323846
 

@@ -48,13 +48,18 @@ typedef struct {
 /* The paper's front end: 16 kHz, 512/256, 40 mels 20..8000 Hz, 38 MFCCs. */
 kws_mfcc_config kws_mfcc_config_default(void);
 
-/* Checks a configuration; KWS_ERR_ARG if any field is out of range. */
+/* Checks a configuration; KWS_ERR_ARG if any field is out of range:
+ * sample_rate 1000..192000, frame_len a power of two in 16..4096,
+ * hop_len 1..frame_len, n_mels 1..256, n_mfcc 1..n_mels,
+ * 0 <= f_min < f_max <= sample_rate / 2, log_floor > 0 and finite.
+ * Too many mels for the FFT size is allowed (as in torchaudio): a filter
+ * that catches no bin just outputs log(log_floor). */
 kws_status kws_mfcc_config_check(const kws_mfcc_config *cfg);
 
 typedef struct {
     kws_mfcc_config cfg;
     kws_rfft fft;
-    float *window;     /* (frame_len) periodic Hann */
+    float *window;     /* (frame_len) periodic Hann / 32768 (int16 scale folded in) */
     int *mel_first;    /* (n_mels) first FFT bin with a nonzero weight */
     int *mel_count;    /* (n_mels) number of nonzero weights */
     float *mel_weight; /* (sum of mel_count) packed triangle weights */
@@ -92,13 +97,15 @@ int kws_mfcc_compute(kws_mfcc *m, const int16_t *pcm, size_t n_samples,
  *        window FIFO (window_cols x n_mfcc), oldest first  ◄───┘
  *
  * The first column appears after frame_len samples, then one per hop_len.
+ * A stream uses its kws_mfcc's work buffers: several streams may share one
+ * kws_mfcc, but only one may push at a time.
  */
 typedef struct {
     kws_mfcc *mfcc;     /* shared tables; not owned */
     int window_cols;    /* FIFO length in columns; 55 */
-    int16_t *ring;      /* (frame_len) last samples, oldest first */
-    int ring_fill;      /* samples currently in ring (< frame_len until first frame) */
-    int since_hop;      /* samples received since the last column */
+    int16_t *ring;      /* (frame_len) pending samples, oldest first */
+    int ring_fill;      /* samples in ring; a column is made when it reaches
+                           frame_len, then the oldest hop_len are dropped */
     float *cols;        /* (window_cols, n_mfcc) circular column store */
     int head;           /* index of the oldest column in cols */
     int n_cols;         /* columns held (<= window_cols) */

@@ -75,9 +75,10 @@ int kws_cmd_mfcc(int argc, char **argv)
     int n_frames = kws_mfcc_num_frames(&cfg, audio.n);
     if (n_frames < 1 || (only_window && n_frames < NET_COLS)) {
         int need = only_window ? (NET_COLS - 1) * cfg.hop_len + cfg.frame_len : cfg.frame_len;
+        size_t have = audio.n;
         kws_audio_free(&audio);
         return kws_cli_fail("mfcc", "%s: too short: %zu samples at 16 kHz, need at least %d",
-                            in_path, audio.n, need);
+                            in_path, have, need);
     }
 
     size_t arena_size = kws_mfcc_arena_size(&cfg);

@@ -8,12 +8,14 @@
  */
 #include <string.h>
 #include "kws/nn.h"
+#include "nn_internal.h"
 
 void kws_maxpool2x2_forward_f32(float *out, int32_t *argmax, const float *in,
                                 int B, int C, int H, int W)
 {
     const int Ho = H / 2, Wo = W / 2;
     const size_t planes = (size_t)B * C;
+    KWS_OMP_FOR(planes * H * W >= KWS_OMP_MIN_WORK)
     for (size_t pl = 0; pl < planes; pl++) {
         const float *ip = in + pl * H * W;        /* (H, W) */
         float *op = out + pl * Ho * Wo;           /* (Ho, Wo) */
@@ -40,8 +42,9 @@ void kws_maxpool2x2_backward_f32(float *grad_in, const float *grad_out, const in
 {
     const int Ho = H / 2, Wo = W / 2;
     const size_t planes = (size_t)B * C;
-    memset(grad_in, 0, sizeof(float) * planes * H * W);
+    KWS_OMP_FOR(planes * H * W >= KWS_OMP_MIN_WORK)
     for (size_t pl = 0; pl < planes; pl++) {
+        memset(grad_in + pl * H * W, 0, sizeof(float) * H * W);
         float *gp = grad_in + pl * H * W;
         const float *go = grad_out + pl * Ho * Wo;
         const int32_t *ap = argmax + pl * Ho * Wo;

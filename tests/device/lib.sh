@@ -1,0 +1,31 @@
+# lib.sh - helpers sourced by the device_m4_* test scripts.
+#
+# A missing cross compiler or QEMU is not a pass: the test prints a loud
+# "SKIPPED: ..." line and exits 77, which CTest reports as skipped
+# (SKIP_RETURN_CODE). scripts/install-deps.sh test installs both.
+
+SKIP_CODE=77
+
+skip() {
+    echo "SKIPPED: $*" >&2
+    echo "SKIPPED: $* (install with: scripts/install-deps.sh test)"
+    exit $SKIP_CODE
+}
+
+need_cross() {
+    command -v "${CROSS:-arm-none-eabi-}gcc" >/dev/null 2>&1 ||
+        skip "${CROSS:-arm-none-eabi-}gcc not found: Cortex-M4 build not checked"
+    command -v make >/dev/null 2>&1 || skip "make not found"
+}
+
+need_qemu() {
+    local q=${QEMU:-qemu-system-arm}
+    command -v "$q" >/dev/null 2>&1 || skip "$q not found: firmware not run"
+    "$q" -M help 2>/dev/null | grep -q '^mps2-an386 ' ||
+        skip "$q has no mps2-an386 machine"
+}
+
+# m4make ARGS...: the device/m4 Makefile, out of tree, two jobs at most.
+m4make() {
+    make -s -j2 -C "$SRC/device/m4" BUILD="$BUILD" "$@"
+}
