@@ -68,6 +68,9 @@ def parse_args(argv=None):
     g = p.add_argument_group("network")
     g.add_argument("--conv-bn", default="111110",
                    help="per conv layer (6 digits): 1 = BatchNorm after it; the paper folds 448 BN values = BN after conv2d..conv2d_4 and dense_1")
+    g.add_argument("--bn-order", choices=["relu-bn", "bn-relu"], default="relu-bn",
+                   help="relu-bn: conv, ReLU, [pool], BN as models/paper.kwsnet (the paper's "
+                        "X-CUBE-AI report lists BN as separate layers after ReLU-fused convs)")
     g.add_argument("--dense-bn", type=int, default=1, help="BatchNorm after dense_1 (64->64)")
     g.add_argument("--bn-momentum", type=float, default=0.1, help="PyTorch convention")
     g.add_argument("--bn-eps", type=float, default=1e-3, help="Keras default")
@@ -289,20 +292,29 @@ class KwsNet(nn.Module):
         layers = []
         for i, (ci, co) in enumerate(chans):
             layers.append(nn.Conv2d(ci, co, 3, padding=1))
-            if args.conv_bn[i] == "1":
-                layers.append(nn.BatchNorm2d(co, eps=args.bn_eps, momentum=args.bn_momentum))
-            layers.append(nn.ReLU())
+            bn = [nn.BatchNorm2d(co, eps=args.bn_eps, momentum=args.bn_momentum)] \
+                if args.conv_bn[i] == "1" else []
+            if args.bn_order == "bn-relu":
+                layers += bn + [nn.ReLU()]
+            else:
+                layers.append(nn.ReLU())
             if i in pool_after:
                 layers.append(nn.MaxPool2d(2))
                 H, W = H // 2, W // 2
+            if args.bn_order == "relu-bn":  # models/paper.kwsnet: relu, pool, then bn
+                layers += bn
         self.features = nn.Sequential(*layers)
         self.flat = 64 * H * W
         u = args.dense_units
         head = [nn.Flatten(), nn.Linear(self.flat, u), nn.ReLU(), nn.Dropout(args.dropout),
                 nn.Linear(u, u)]
-        if args.dense_bn:
-            head.append(nn.BatchNorm1d(u, eps=args.bn_eps, momentum=args.bn_momentum))
-        head += [nn.ReLU(), nn.Linear(u, n_classes)]
+        dbn = [nn.BatchNorm1d(u, eps=args.bn_eps, momentum=args.bn_momentum)] \
+            if args.dense_bn else []
+        if args.bn_order == "bn-relu":
+            head += dbn + [nn.ReLU()]
+        else:
+            head += [nn.ReLU()] + dbn
+        head += [nn.Linear(u, n_classes)]
         self.head = nn.Sequential(*head)
         self._init()
 

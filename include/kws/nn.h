@@ -133,9 +133,9 @@ void kws_sgd_step(const kws_sgd *opt, float *params, const float *grads, float *
                   const uint8_t *decay_mask, size_t n);
 
 /* ---- threads --------------------------------------------------------------
- * Threads for the GEMMs (OpenBLAS) and the loops around them (OpenMP, when
- * built with it); by default both use every core. On a machine shared with
- * other busy processes, 1 is usually faster (see bench/bench_nn.c). */
+ * Threads for the GEMMs (OpenBLAS) and, when built with -DKWS_NN_OPENMP=ON,
+ * the loops around them (OpenMP); by default every core. On a machine shared
+ * with other busy processes, 1 is usually faster (see bench/bench_nn.c). */
 void kws_nn_set_threads(int n);
 int kws_nn_threads(void);   /* OpenBLAS's current thread count */
 
@@ -144,14 +144,18 @@ typedef enum { KWS_LR_CONSTANT, KWS_LR_STEP, KWS_LR_COSINE } kws_lr_kind;
 typedef struct {
     kws_lr_kind kind;
     float base_lr;
-    int warmup_epochs;    /* linear warm-up: base_lr * min(1, (epoch+1)/warmup) (0: none) */
+    int warmup_epochs;    /* linear warm-up over the first warmup_epochs (0: none) */
+    int steps_per_epoch;  /* warm-up granularity: the lr of step s (0-based) of the
+                             warm-up is base_lr * (s + 1) / (warmup * steps); 0 or 1:
+                             per epoch, base_lr * (epoch + 1) / warmup */
     int step_epochs;      /* STEP: multiply by step_gamma every step_epochs after warm-up */
     float step_gamma;
     float min_lr;         /* COSINE: lr at total_epochs */
     int total_epochs;     /* COSINE: the cosine runs from warmup_epochs to total_epochs */
 } kws_lr_schedule;
-/* Learning rate for a (fractional) epoch position in [0, total_epochs);
- * after warm-up, STEP and COSINE count epochs from the end of warm-up. */
+/* Learning rate at a (fractional) epoch position in [0, total_epochs): the
+ * start of step s of epoch e is e + s / steps_per_epoch. After warm-up,
+ * STEP and COSINE count epochs from the end of warm-up. */
 float kws_lr_at(const kws_lr_schedule *s, float epoch);
 
 #endif

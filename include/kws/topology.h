@@ -23,7 +23,7 @@
  *   dropout=P          inverted dropout, 0 <= P < 1, training only
  *   bn_eps=E           batch-norm epsilon (default 1e-3, as Keras)
  *   bn_momentum=M      running-stat momentum, PyTorch convention
- *                      (default 0.01 = Keras momentum 0.99)
+ *                      (default 0.1, PyTorch's; Keras' 0.99 is 0.01 here)
  *   name=NAME          [A-Za-z0-9_], unique; default Keras style: conv2d,
  *                      conv2d_1, ..., dense, dense_1, ...; flatten takes it too
  *   w=float|int8|int4|binary   weight quantization for QAT (default float)

@@ -9,6 +9,9 @@
 typedef int (*kws_cli_fn)(int argc, char **argv);
 
 int kws_cmd_mfcc(int argc, char **argv);
+int kws_cmd_train(int argc, char **argv);
+int kws_cmd_eval(int argc, char **argv);
+
 
 /* Prints "kws <cmd>: <message>" to stderr and returns 1 (for `return kws_cli_fail(...)`). */
 int kws_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -16,7 +19,18 @@ int kws_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 /* Prints err->msg as a failure of `cmd`; returns 1. */
 int kws_cli_fail_error(const char *cmd, const kws_error *err);
 
+/* Creates the folders above `path` (like mkdir -p of its dirname); 0 on
+ * success, else prints why and returns 1. */
+int kws_cli_make_parent_dir(const char *cmd, const char *path);
+
 /* Parses a whole decimal integer in [lo, hi]; 0 on success, -1 with a message. */
 int kws_cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+
+/* Learning curves from a model's metadata and, if cm has samples, its
+ * confusion matrix (SVG + PNG), under `prefix`. Returns the exit status. */
+#include "kws/train.h"
+int kws_cli_write_plots(const char *cmd, const char *prefix, const char *meta,
+                        const kws_confusion *cm, const char (*names)[KWS_WORD_MAX],
+                        const char *split_name);
 
 #endif

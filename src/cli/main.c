@@ -1,5 +1,7 @@
 /* main.c - the `kws` command: dispatches to one subcommand per file. */
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,8 @@ typedef struct {
 
 static const kws_cli_command commands[] = {
     {"mfcc", kws_cmd_mfcc, "compute the MFCC matrix of an audio file (CSV and PNG heat map)"},
+    {"train", kws_cmd_train, "train a network on Speech Commands style data"},
+    {"eval", kws_cmd_eval, "accuracy, per-class recall and confusion matrix of a model"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -51,6 +55,29 @@ int kws_cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, 
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int kws_cli_make_parent_dir(const char *cmd, const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return kws_cli_fail(cmd, "%.64s...: path too long", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf)
+        return 0;
+    *slash = '\0';
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char keep = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return kws_cli_fail(cmd, "%s: cannot create folder: %s", buf, strerror(errno));
+            *p = keep;
+            if (!keep)
+                break;
+        }
+    }
     return 0;
 }
 

@@ -19,7 +19,7 @@
 
 #define MAX_TOKENS 32
 #define DEFAULT_BN_EPS 1e-3f
-#define DEFAULT_BN_MOMENTUM 0.01f
+#define DEFAULT_BN_MOMENTUM 0.1f
 
 const char *kws_layer_kind_str(kws_layer_kind k)
 {

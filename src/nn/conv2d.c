@@ -78,14 +78,15 @@ static int tap_init(tap *t, int dy, int dx, int H, int W)
     return 1;
 }
 
-/* Zero row[y*W + x] for the wrapped pixels inside [lo, hi). */
+/* Zero row[y*W + x] for the wrapped pixels inside [lo, hi): a column or
+ * two, walked down (x outer, so no tiny memset calls). */
 static void tap_zero_wrapped(float *row, const tap *t, int W)
 {
-    for (int y = t->y0; y < t->y1 - 1; y++)
-        for (int x = t->x1; x < W; x++)
+    for (int x = t->x1; x < W; x++)
+        for (int y = t->y0; y < t->y1 - 1; y++)
             row[(size_t)y * W + x] = 0.0f;
-    for (int y = t->y0 + 1; y < t->y1; y++)
-        for (int x = 0; x < t->x0; x++)
+    for (int x = 0; x < t->x0; x++)
+        for (int y = t->y0 + 1; y < t->y1; y++)
             row[(size_t)y * W + x] = 0.0f;
 }
 
@@ -147,6 +148,7 @@ void kws_conv2d_forward_f32(float *out, const float *in, const float *weight, co
         const int g_n = B - b0 < G ? B - b0 : G;
         const size_t ld = (size_t)g_n * HW;
         const int par = (size_t)K * ld >= KWS_OMP_MIN_WORK;
+        (void)par; /* unused without OpenMP */
         KWS_OMP_FOR(par)
         for (int g = 0; g < g_n; g++)
             im2col(col + (size_t)g * HW, ld, in + (size_t)(b0 + g) * Cin * HW, Cin, H, W, k);
@@ -187,6 +189,7 @@ void kws_conv2d_backward_f32(float *grad_in, float *grad_weight, float *grad_bia
         const int g_n = B - b0 < G ? B - b0 : G;
         const size_t ld = (size_t)g_n * HW;
         const int par = (size_t)K * ld >= KWS_OMP_MIN_WORK;
+        (void)par; /* unused without OpenMP */
         /* grad_out of the group as (Cout, g_n*HW); a group of one already is */
         const float *dy = grad_out + (size_t)b0 * Cout * HW;
         if (g_n > 1) {

@@ -1,8 +1,9 @@
 /* nn_internal.h - helpers shared by the src/nn kernels (not public).
  *
  * KWS_OMP_FOR(cond): an OpenMP `parallel for` over the next loop when the
- * build has OpenMP and cond holds (enough work to pay for waking threads);
- * nothing otherwise. Used only where BLAS is not (BLAS has its own threads).
+ * build has OpenMP (-DKWS_NN_OPENMP=ON) and cond holds (enough work to pay
+ * for waking threads); nothing otherwise. Used only where BLAS is not (BLAS
+ * has its own threads).
  *
  * Float sums the compiler vectorizes: without -ffast-math a compiler may not
  * reorder a float reduction, so a plain `s += x[i]` loop runs one element per

@@ -1,8 +1,9 @@
 /* threads.c - how many threads the float32 layers use: OpenBLAS's pool for
- * the GEMMs and OpenMP's for the loops around them (when built with OpenMP).
- * Without a call both libraries use every core (or OPENBLAS_NUM_THREADS /
- * OMP_NUM_THREADS). On a machine shared with other busy processes one thread
- * is usually faster: spinning pools wait on descheduled threads. */
+ * the GEMMs, and OpenMP's for the loops around them when built with
+ * -DKWS_NN_OPENMP=ON. Without a call both use every core (or
+ * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS). On a machine shared with other busy
+ * processes one thread is usually faster: pools that spin wait on threads the
+ * OS has descheduled. */
 #include <cblas.h>
 #ifdef _OPENMP
 #include <omp.h>

@@ -60,7 +60,7 @@ static void manual_forward(float *logits, const kws_topology *t, const float *P,
     if (train)
         kws_batchnorm_forward_train_f32(a2, mean, invstd, S + L[0].stat_off, S + L[0].stat_off + 3,
                                         a1, P + L[0].gamma_off, P + L[0].beta_off, B, 3, 42,
-                                        0.01f, 1e-3f);
+                                        0.1f, 1e-3f);
     else
         kws_batchnorm_forward_infer_f32(a2, a1, P + L[0].gamma_off, P + L[0].beta_off,
                                         S + L[0].stat_off, S + L[0].stat_off + 3, B, 3, 42, 1e-3f);
@@ -70,7 +70,7 @@ static void manual_forward(float *logits, const kws_topology *t, const float *P,
     if (train)
         kws_batchnorm_forward_train_f32(a4, mean, invstd, S + L[1].stat_off, S + L[1].stat_off + 4,
                                         a3, P + L[1].gamma_off, P + L[1].beta_off, B, 4, 42,
-                                        0.01f, 1e-3f);
+                                        0.1f, 1e-3f);
     else
         kws_batchnorm_forward_infer_f32(a4, a3, P + L[1].gamma_off, P + L[1].beta_off,
                                         S + L[1].stat_off, S + L[1].stat_off + 4, B, 4, 42, 1e-3f);
@@ -85,7 +85,7 @@ static void manual_forward(float *logits, const kws_topology *t, const float *P,
     kws_relu_forward_f32(d1, d1, (size_t)B * 5);
     if (train)
         kws_batchnorm_forward_train_f32(d2, mean, invstd, S + L[3].stat_off, S + L[3].stat_off + 5,
-                                        d1, P + L[3].gamma_off, P + L[3].beta_off, B, 5, 1, 0.01f,
+                                        d1, P + L[3].gamma_off, P + L[3].beta_off, B, 5, 1, 0.1f,
                                         1e-3f);
     else
         kws_batchnorm_forward_infer_f32(d2, d1, P + L[3].gamma_off, P + L[3].beta_off,

@@ -108,7 +108,7 @@ static void test_paper(void)
     CHECK(kws_layer_has(&t.layers[7], KWS_POST_DROPOUT));
     CHECK_NEAR(t.layers[7].dropout, 0.3, 1e-7);
     CHECK_NEAR(t.layers[8].bn_eps, 1e-3, 1e-9);
-    CHECK_NEAR(t.layers[8].bn_momentum, 0.01, 1e-9);
+    CHECK_NEAR(t.layers[8].bn_momentum, 0.1, 1e-7);
 
     char summary[8192];
     size_t n = kws_topology_summary(&t, summary, sizeof summary);

@@ -65,21 +65,30 @@ static void check_sgd(float momentum, float wd, int nesterov, const double expec
 
 static void check_lr(void)
 {
-    kws_lr_schedule c = {KWS_LR_CONSTANT, 0.1f, 0, 0, 0.0f, 0.0f, 30};
+    kws_lr_schedule c = {.kind = KWS_LR_CONSTANT, .base_lr = 0.1f, .total_epochs = 30};
     CHECK_NEAR(kws_lr_at(&c, 0.0f), 0.1, 1e-7);
     CHECK_NEAR(kws_lr_at(&c, 29.5f), 0.1, 1e-7);
 
-    /* warm-up 5 epochs: base/5 in epoch 0, base from epoch 4 */
-    kws_lr_schedule w = {KWS_LR_CONSTANT, 0.1f, 5, 0, 0.0f, 0.0f, 30};
+    /* warm-up 5 epochs, per epoch: base/5 in epoch 0, base from epoch 4 */
+    kws_lr_schedule w = {.kind = KWS_LR_CONSTANT, .base_lr = 0.1f, .warmup_epochs = 5,
+                         .total_epochs = 30};
     CHECK_NEAR(kws_lr_at(&w, 0.0f), 0.02, 1e-7);
-    CHECK_NEAR(kws_lr_at(&w, 0.5f), 0.03, 1e-7);
+    CHECK_NEAR(kws_lr_at(&w, 0.5f), 0.02, 1e-7);
     CHECK_NEAR(kws_lr_at(&w, 2.0f), 0.06, 1e-7);
     CHECK_NEAR(kws_lr_at(&w, 4.0f), 0.1, 1e-7);
     CHECK_NEAR(kws_lr_at(&w, 4.5f), 0.1, 1e-7);
     CHECK_NEAR(kws_lr_at(&w, 10.0f), 0.1, 1e-7);
+    /* per step, 4 steps an epoch: step s of the 20 warm-up steps has (s+1)/20 */
+    w.steps_per_epoch = 4;
+    CHECK_NEAR(kws_lr_at(&w, 0.0f), 0.1 / 20, 1e-7);
+    CHECK_NEAR(kws_lr_at(&w, 0.25f), 0.1 * 2 / 20, 1e-7);
+    CHECK_NEAR(kws_lr_at(&w, 2.5f), 0.1 * 11 / 20, 1e-7);
+    CHECK_NEAR(kws_lr_at(&w, 4.75f), 0.1, 1e-7);
+    CHECK_NEAR(kws_lr_at(&w, 5.0f), 0.1, 1e-7);
 
     /* step: halve every 10 epochs */
-    kws_lr_schedule st = {KWS_LR_STEP, 0.1f, 0, 10, 0.5f, 0.0f, 30};
+    kws_lr_schedule st = {.kind = KWS_LR_STEP, .base_lr = 0.1f, .step_epochs = 10,
+                          .step_gamma = 0.5f, .total_epochs = 30};
     CHECK_NEAR(kws_lr_at(&st, 0.0f), 0.1, 1e-7);
     CHECK_NEAR(kws_lr_at(&st, 9.9f), 0.1, 1e-7);
     CHECK_NEAR(kws_lr_at(&st, 10.0f), 0.05, 1e-7);
@@ -91,7 +100,8 @@ static void check_lr(void)
     CHECK_NEAR(kws_lr_at(&st, 12.0f), 0.05, 1e-7);
 
     /* cosine from 0.1 to 0.001 over 30 epochs */
-    kws_lr_schedule co = {KWS_LR_COSINE, 0.1f, 0, 0, 0.0f, 0.001f, 30};
+    kws_lr_schedule co = {.kind = KWS_LR_COSINE, .base_lr = 0.1f, .min_lr = 0.001f,
+                          .total_epochs = 30};
     CHECK_NEAR(kws_lr_at(&co, 0.0f), 0.1, 1e-7);
     CHECK_NEAR(kws_lr_at(&co, 15.0f), 0.0505, 1e-7);
     CHECK_NEAR(kws_lr_at(&co, 7.5f), 0.001 + 0.099 * (1.0 + sqrt(0.5)) / 2.0, 1e-7);
