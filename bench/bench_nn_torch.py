@@ -2,13 +2,14 @@
 """bench_nn_torch.py - forward + backward throughput of the paper network in
 PyTorch (CPU, float32, training mode), the yardstick for bench_nn.c.
 
-Same network and batch as bench_nn.c: conv 1->16, 16->16 + pool, 16->32,
-32->32 + pool, 32->64, 64->64 (3x3 same, BN, ReLU), dense 7488->64, 64->64 +
-BN, 64->10, cross-entropy; input (B, 1, 38, 55). Prints one line:
+The network is train_torch.py's KwsNet with its defaults, i.e.
+models/paper.kwsnet (the network `kws train` trains and bench_nn.c times
+through kws_net); cross-entropy; input (B, 1, 38, 55). Prints one line:
   torch: B=64 threads=2 ... samples/s
 Run with /usr/bin/python3 (Debian's python3-torch). Exits 77 without torch.
 """
 import argparse
+import os
 import sys
 import time
 
@@ -21,16 +22,11 @@ except ImportError:
 
 
 def net():
-    layers = []
-    cin = 1
-    for cout, pool in [(16, 0), (16, 1), (32, 0), (32, 1), (64, 0), (64, 0)]:
-        layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout, eps=1e-3), nn.ReLU()]
-        if pool:
-            layers.append(nn.MaxPool2d(2))
-        cin = cout
-    layers += [nn.Flatten(), nn.Linear(7488, 64), nn.ReLU(), nn.Linear(64, 64),
-               nn.BatchNorm1d(64, eps=1e-3), nn.ReLU(), nn.Linear(64, 10)]
-    return nn.Sequential(*layers)
+    """The network bench/train_torch.py trains (models/paper.kwsnet's order:
+    conv, ReLU, [pool], BN after the first five convs and dense_1)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import train_torch
+    return train_torch.KwsNet(train_torch.parse_args([]), 10)
 
 
 def main():

@@ -24,7 +24,8 @@
  *               pair per coefficient, input row h) or in_h * in_w (one per
  *               input cell h * in_w + w); features become (x - mean) / std
  *   5 PARAMS    f32[n_params] in the topology's layout
- *   6 BN_STATS  f32[n_stats] batch-norm running mean, variance
+ *   6 BN_STATS  f32[n_stats] batch-norm running mean, variance, and the
+ *               activation range of each a=int8 layer (kws/topology.h)
  *   7 META      free text: command line, data split, accuracy, ...
  *   8 OPTIM     checkpoint state: i64 step, i32 epoch, u32 n_rng,
  *               u64 rng[n_rng][4], f32 adam_m[n_params], f32 adam_v[n_params]

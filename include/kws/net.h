@@ -7,7 +7,11 @@
  *                                              are flat loops over it
  *   decay_mask                     (n_params)  1 on conv/dense weights,
  *                                              0 on biases and bn gamma/beta
- *   bn_stats                       (n_stats)   running mean, variance
+ *   bn_stats                       (n_stats)   running mean, variance,
+ *                                              int8 activation ranges
+ *   qparams                        (n_params)  quantized copies of the weights
+ *                                              of layers with w != float (QAT);
+ *                                              NULL when there are none
  *   activations for max_batch samples, saved for backward.
  *
  * Each topology layer becomes a chain of ops (conv2d or dense, then its post
@@ -17,6 +21,15 @@
  *
  * Every op writes its own output buffer, except ReLU (in place: no backward
  * needs a ReLU's input) and flatten and inference-mode dropout (aliases).
+ *
+ * Quantization-aware training (kws/quant.h), from the topology's w= and a=:
+ * each forward first fake-quantizes the float master weights of every layer
+ * with w != float into qparams; conv2d/dense then run with those, and their
+ * backward computes the weight gradient against them and passes it to the
+ * master weights through the STE (into grads, for the optimizer). A layer
+ * with a != float gets one more op after its post ops, ACTQUANT, which
+ * fake-quantizes its output (int8: updating the activation range in
+ * training). A topology without w=/a= keys runs exactly the float path.
  *
  * Typical training step:
  *   kws_net_zero_grad(&net);
@@ -36,7 +49,7 @@
 #include "kws/nn.h"
 #include "kws/topology.h"
 
-#define KWS_NET_MAX_OPS (KWS_TOPO_MAX_LAYERS * (1 + KWS_TOPO_MAX_POST))
+#define KWS_NET_MAX_OPS (KWS_TOPO_MAX_LAYERS * (2 + KWS_TOPO_MAX_POST))
 #define KWS_NET_MAX_BATCH 65536
 
 typedef enum { KWS_MODE_INFER = 0, KWS_MODE_TRAIN = 1 } kws_mode;
@@ -48,7 +61,8 @@ typedef enum {
     KWS_OP_RELU,
     KWS_OP_MAXPOOL,
     KWS_OP_DROPOUT,
-    KWS_OP_FLATTEN
+    KWS_OP_FLATTEN,
+    KWS_OP_ACTQUANT           /* a != float: fake-quantizes the layer's output */
 } kws_op_kind;
 
 typedef struct {
@@ -74,6 +88,7 @@ typedef struct {
     uint8_t *decay_mask;      /* (n_params) */
     size_t n_stats;
     float *bn_stats;          /* (n_stats) */
+    float *qparams;           /* (n_params) or NULL: quantized weights (QAT) */
 
     int n_ops;
     kws_net_op ops[KWS_NET_MAX_OPS];
@@ -97,7 +112,8 @@ void kws_net_free(kws_net *net);
 /* Deterministic initialization from a seed: He normal on conv weights and
  * on dense weights followed by relu, Glorot uniform on other dense weights
  * (the output layer); biases 0; bn gamma 1, beta 0, running mean 0,
- * variance 1; grads and Adam moments 0; the dropout rng seeded. Each layer
+ * variance 1, activation ranges 0 (set by the first training batch); grads
+ * and Adam moments 0; the dropout rng seeded. Each layer
  * draws from its own stream, so one layer's init does not depend on the
  * size of the layers before it. */
 void kws_net_init(kws_net *net, uint64_t seed);

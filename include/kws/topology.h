@@ -37,7 +37,9 @@
  * Parameter layout (one flat float buffer; gradients and Adam moments share
  * it): layer by layer, weight (conv: Cout, Cin, k, k; dense: N, K), bias
  * (Cout or N), then batch-norm gamma, beta (C). Batch-norm running mean and
- * variance (C each) live in a second, non-trainable buffer, layer by layer.
+ * variance (C each) live in a second, non-trainable buffer, layer by layer,
+ * each layer's followed by its activation range (1 float) when a=int8
+ * (kws/quant.h).
  *
  * Parsing reads a memory buffer (not NUL-terminated) and never reads past
  * `len`; it allocates nothing. Errors name the line:
@@ -95,6 +97,7 @@ typedef struct {
     size_t n_bn;              /* channels with batch norm (0 without bn) */
     size_t weight_off, bias_off, gamma_off, beta_off; /* in params */
     size_t stat_off;          /* running mean at stat_off, variance at stat_off + n_bn */
+    size_t act_off;           /* a=int8: activation range (1 float) at act_off in stats */
     uint64_t macs;            /* multiply-accumulates of the conv/product per sample */
 } kws_layer_spec;
 
@@ -106,7 +109,8 @@ typedef struct {
     size_t n_params;          /* trainable floats: weights, biases, bn gamma/beta */
     size_t n_weights;         /* conv/dense weights and biases only */
     size_t n_bn_affine;       /* bn gamma and beta */
-    size_t n_stats;           /* non-trainable floats: bn running mean and variance */
+    size_t n_stats;           /* non-trainable floats: bn running mean and variance,
+                                 int8 activation ranges */
     size_t max_act;           /* largest per-sample activation, floats */
     uint64_t macs;            /* conv/dense multiply-accumulates per sample */
 } kws_topology;

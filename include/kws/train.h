@@ -21,6 +21,7 @@
 #include "kws/features.h"
 #include "kws/model.h"
 #include "kws/net.h"
+#include "kws/quant.h"
 
 /* ---- evaluation ------------------------------------------------------------ */
 
@@ -85,6 +86,9 @@ typedef struct {
     uint64_t seed;
     int threads;                /* feature workers; 0: automatic */
     FILE *log;                  /* progress lines; NULL: silent */
+    kws_quant_mode quant;       /* overrides the topology's w=/a= (KWS_QUANT_FLOAT: as written) */
+    const char *init_path;      /* .kwsm to start from (fine-tuning): its parameters, bn
+                                   statistics and normalization; NULL: fresh init */
 } kws_train_config;
 
 /* Defaults: models/paper.kwsnet, 30 epochs, batch 64, Adam 1e-3 with 1 warm-up

@@ -22,7 +22,8 @@ static void help(void)
            "                        curves PREFIXloss.svg, PREFIXaccuracy.svg (default: the\n"
            "                        model path minus .kwsm, then '_')\n"
            "  --cache DIR|none      feature cache folder (default ~/.cache/kws)\n"
-           "  --seed N              data set seed (default: the one the model was trained with)\n");
+           "  --seed N              data set seed (default: the one the model was trained with)\n"
+           "  -h, --help            this help\n");
 }
 
 int kws_cmd_eval(int argc, char **argv)

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "kws/audio.h"
+#include "kws/features.h"
 #include "kws/mfcc.h"
 #include "kws/plot.h"
 
@@ -24,7 +25,8 @@ static void help(void)
            "options:\n"
            "  -o, --out FILE   write the CSV matrix to FILE (default: standard output)\n"
            "      --png FILE   also write a heat map (time left to right, c0 at the bottom)\n"
-           "      --window     keep only the network's input: the centred %d frames\n"
+           "      --window     the network's input: the clip fitted to 1 s as in training\n"
+           "                   (centred in zeros or cut to its middle), centred %d frames\n"
            "  -q, --quiet      no summary on standard error\n"
            "  -h, --help       this help\n", NET_COLS);
 }
@@ -71,14 +73,24 @@ int kws_cmd_mfcc(int argc, char **argv)
     if (audio.notice[0] && !quiet)
         fprintf(stderr, "kws mfcc: notice: %s\n", audio.notice);
 
+    if (only_window) { /* exactly what training and classification see */
+        int16_t *clip = malloc(KWS_CLIP_SAMPLES * sizeof *clip);
+        if (!clip) {
+            kws_audio_free(&audio);
+            return kws_cli_fail("mfcc", "out of memory");
+        }
+        kws_clip_fit(audio.samples, audio.n, clip);
+        free(audio.samples);
+        audio.samples = clip;
+        audio.n = KWS_CLIP_SAMPLES;
+    }
     kws_mfcc_config cfg = kws_mfcc_config_default();
     int n_frames = kws_mfcc_num_frames(&cfg, audio.n);
-    if (n_frames < 1 || (only_window && n_frames < NET_COLS)) {
-        int need = only_window ? (NET_COLS - 1) * cfg.hop_len + cfg.frame_len : cfg.frame_len;
+    if (n_frames < 1) {
         size_t have = audio.n;
         kws_audio_free(&audio);
         return kws_cli_fail("mfcc", "%s: too short: %zu samples at 16 kHz, need at least %d",
-                            in_path, have, need);
+                            in_path, have, cfg.frame_len);
     }
 
     size_t arena_size = kws_mfcc_arena_size(&cfg);

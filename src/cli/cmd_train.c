@@ -32,6 +32,13 @@ static void help(const kws_train_config *d)
            "  --checkpoint FILE       per-epoch state (default <out>.ckpt)\n"
            "  --resume                continue from the checkpoint\n"
            "  --plots PREFIX          plot files PREFIXloss.svg ... (default <out> minus .kwsm, '_')\n"
+           "quantization-aware training (recorded in the saved topology):\n"
+           "  --quant MODE            float: the network as written (default); int8: int8\n"
+           "                          weights; hybrid: int8 convs, binary dense layers but the\n"
+           "                          last (the paper); int8-act: int8 weights and activations;\n"
+           "                          binary-conv: hybrid plus binary last two convs\n"
+           "  --init FILE             start from this model's parameters, bn statistics and\n"
+           "                          normalization (fine-tune a float model)\n"
            "optimization:\n"
            "  --epochs N              (%d)\n"
            "  --batch N               (%d)\n"
@@ -53,7 +60,8 @@ static void help(const kws_train_config *d)
            "  --shift-ms X            random time shift up to +-X ms (%g)\n"
            "  --noise-prob P          probability of background noise (%g)\n"
            "  --snr LO:HI             its SNR range in dB (%g:%g)\n"
-           "  --gain-db X             random gain within +-X dB (%g)\n",
+           "  --gain-db X             random gain within +-X dB (%g)\n"
+           "  -h, --help              this help\n",
            d->topology_path, d->epochs, d->batch_size, (double)d->lr.base_lr,
            (double)d->lr.min_lr, d->lr.warmup_epochs, d->lr.step_epochs,
            (double)d->lr.step_gamma, (double)d->momentum, (unsigned long long)d->seed,
@@ -87,7 +95,7 @@ int kws_cmd_train(int argc, char **argv)
         O_DATA = 256, O_SYNTH, O_WORDS, O_UNK, O_UNKF, O_SIL, O_SILF, O_NOBAL, O_CACHE, O_NET,
         O_CKPT, O_RESUME, O_PLOTS, O_EPOCHS, O_BATCH, O_OPT, O_LR, O_SCHED, O_MINLR, O_WARM,
         O_STEPE, O_STEPG, O_MOM, O_WD, O_PAT, O_SEED, O_THREADS, O_NOAUG, O_SHIFT, O_NOISEP,
-        O_SNR, O_GAIN, O_NNTHREADS
+        O_SNR, O_GAIN, O_NNTHREADS, O_QUANT, O_INIT
     };
     static const struct option opts[] = {
         {"data", 1, NULL, O_DATA}, {"synthetic", 1, NULL, O_SYNTH}, {"words", 1, NULL, O_WORDS},
@@ -101,7 +109,8 @@ int kws_cmd_train(int argc, char **argv)
         {"step-epochs", 1, NULL, O_STEPE}, {"step-gamma", 1, NULL, O_STEPG},
         {"momentum", 1, NULL, O_MOM}, {"weight-decay", 1, NULL, O_WD},
         {"patience", 1, NULL, O_PAT}, {"seed", 1, NULL, O_SEED}, {"threads", 1, NULL, O_THREADS},
-        {"nn-threads", 1, NULL, O_NNTHREADS},
+        {"nn-threads", 1, NULL, O_NNTHREADS}, {"quant", 1, NULL, O_QUANT},
+        {"init", 1, NULL, O_INIT},
         {"no-augment", 0, NULL, O_NOAUG}, {"shift-ms", 1, NULL, O_SHIFT},
         {"noise-prob", 1, NULL, O_NOISEP}, {"snr", 1, NULL, O_SNR}, {"gain-db", 1, NULL, O_GAIN},
         {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0},
@@ -232,6 +241,11 @@ int kws_cmd_train(int argc, char **argv)
                 return 1;
             nn_threads = (int)v;
             break;
+        case O_QUANT:
+            if (kws_quant_mode_parse(optarg, &cfg.quant, &err))
+                return kws_cli_fail("train", "--quant: %s", err.msg);
+            break;
+        case O_INIT: cfg.init_path = optarg; break;
         case O_NOAUG: cfg.augment = 0; break;
         case O_SHIFT:
             if (parse_float("--shift-ms", optarg, 0, 500, &f))
@@ -290,8 +304,11 @@ int kws_cmd_train(int argc, char **argv)
     cfg.command_line = cmdline;
     cfg.log = stderr;
 
-    fprintf(stderr, "kws train: net %s, out %s%s\n", cfg.topology_path, cfg.out_path,
-            cfg.resume ? " (resume)" : "");
+    fprintf(stderr, "kws train: net %s, quantization %s, out %s%s\n", cfg.topology_path,
+            kws_quant_mode_str(cfg.quant), cfg.out_path, cfg.resume ? " (resume)" : "");
+    if (cfg.init_path)
+        fprintf(stderr, "  initialized from %s%s\n", cfg.init_path,
+                cfg.resume ? " (ignored: resuming)" : "");
     fprintf(stderr,
             "  epochs %d, batch %d, %s lr %g (%s, warm-up %d, min %g), weight decay %g, "
             "seed %llu\n",

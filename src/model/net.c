@@ -2,11 +2,14 @@
  * buffer (params, grads, Adam m, v share its layout), activation buffers
  * for max_batch samples, forward (train or infer) and backward (host C11).
  *
- * It only sequences the kws/nn.h layers; it computes nothing itself except
- * copies. It does not compute the loss (the trainer does, with
- * kws_softmax_xent_*) nor step the optimizer.
+ * It only sequences the kws/nn.h layers and the kws/quant.h fake
+ * quantizers; it computes nothing itself except copies. It does not
+ * compute the loss (the trainer does, with kws_softmax_xent_*) nor step
+ * the optimizer.
  */
 #include "kws/net.h"
+
+#include "kws/quant.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -110,6 +113,18 @@ static void plan(kws_net *net, bump *b)
                                               : take(b, B * sample_size(C, H, W) * sizeof(float));
             cur = op->out;
         }
+        if (l->aq != KWS_QA_FLOAT) { /* fake-quantized output, kept apart for the STE */
+            op = &net->ops[n++];
+            memset(op, 0, sizeof *op);
+            op->kind = KWS_OP_ACTQUANT;
+            op->layer = i;
+            op->in_c = op->out_c = C;
+            op->in_h = op->out_h = H;
+            op->in_w = op->out_w = W;
+            op->in = cur;
+            op->out = take(b, B * sample_size(C, H, W) * sizeof(float));
+            cur = op->out;
+        }
     }
     net->n_ops = n;
     net->logits = cur;
@@ -162,10 +177,15 @@ kws_status kws_net_create(kws_net *net, const kws_topology *topo, int max_batch,
 
     size_t np = net->n_params ? net->n_params : 1;
     size_t ns = net->n_stats ? net->n_stats : 1;
+    int quant_w = 0;
+    for (int i = 0; i < net->topo.n_layers; i++)
+        quant_w |= net->topo.layers[i].wq != KWS_QW_FLOAT;
     bump pb = {NULL, 0};
     take(&pb, 4 * np * sizeof(float));
     take(&pb, ns * sizeof(float));
     take(&pb, np);
+    if (quant_w)
+        take(&pb, np * sizeof(float));
     net->mem_params = calloc(1, pb.used);
     if (!net->mem_params)
         return kws_error_set(err, KWS_ERR_NOMEM, "out of memory for %zu parameters", np);
@@ -178,6 +198,8 @@ kws_status kws_net_create(kws_net *net, const kws_topology *topo, int max_batch,
     net->adam_v = p + 3 * np;
     net->bn_stats = take(&pb, ns * sizeof(float));
     net->decay_mask = take(&pb, np);
+    if (quant_w)
+        net->qparams = take(&pb, np * sizeof(float));
     kws_net_decay_mask(&net->topo, net->decay_mask);
 
     bump ab = {NULL, 0};
@@ -228,6 +250,8 @@ void kws_net_init(kws_net *net, uint64_t seed)
             net->bn_stats[l->stat_off + c] = 0.0f;
             net->bn_stats[l->stat_off + l->n_bn + c] = 1.0f;
         }
+        if (l->aq == KWS_QA_INT8)
+            net->bn_stats[l->act_off] = 0.0f;
     }
     memset(net->grads, 0, net->n_params * sizeof(float));
     memset(net->adam_m, 0, net->n_params * sizeof(float));
@@ -256,21 +280,26 @@ kws_status kws_net_forward(kws_net *net, const float *in, int B, kws_mode mode)
         return KWS_ERR_ARG;
     const kws_topology *t = &net->topo;
     memcpy(net->input, in, (size_t)B * sample_size(t->in_c, t->in_h, t->in_w) * sizeof(float));
+    for (int i = 0; net->qparams && i < t->n_layers; i++) {
+        const kws_layer_spec *l = &t->layers[i];
+        if (l->wq != KWS_QW_FLOAT)
+            kws_quant_weights_f32(net->qparams + l->weight_off, NULL, net->params + l->weight_off,
+                                  l->units, l->n_weight / (size_t)l->units, l->wq);
+    }
     for (int i = 0; i < net->n_ops; i++) {
         kws_net_op *op = &net->ops[i];
         const kws_layer_spec *l = &t->layers[op->layer];
         size_t n = (size_t)B * sample_size(op->out_c, op->out_h, op->out_w);
         int HW = op->in_h * op->in_w;
         const float *P = net->params;
+        const float *Wt = (l->wq != KWS_QW_FLOAT ? net->qparams : P) + l->weight_off;
         switch (op->kind) {
         case KWS_OP_CONV2D:
-            kws_conv2d_forward_f32(op->out, op->in, P + l->weight_off, P + l->bias_off, B,
-                                   op->in_c, op->out_c, op->in_h, op->in_w, l->kernel,
-                                   net->scratch);
+            kws_conv2d_forward_f32(op->out, op->in, Wt, P + l->bias_off, B, op->in_c, op->out_c,
+                                   op->in_h, op->in_w, l->kernel, net->scratch);
             break;
         case KWS_OP_DENSE:
-            kws_dense_forward_f32(op->out, op->in, P + l->weight_off, P + l->bias_off, B,
-                                  op->in_c, op->out_c);
+            kws_dense_forward_f32(op->out, op->in, Wt, P + l->bias_off, B, op->in_c, op->out_c);
             break;
         case KWS_OP_BATCHNORM: {
             float *rm = net->bn_stats + l->stat_off, *rv = rm + l->n_bn;
@@ -299,6 +328,18 @@ kws_status kws_net_forward(kws_net *net, const float *in, int B, kws_mode mode)
             break;
         case KWS_OP_FLATTEN:
             break;
+        case KWS_OP_ACTQUANT: {
+            float range = 0.0f;
+            if (l->aq == KWS_QA_INT8) {
+                float *r = net->bn_stats + l->act_off;
+                if (mode == KWS_MODE_TRAIN)
+                    *r = kws_quant_range_update(*r, kws_quant_absmax_f32(op->in, n),
+                                                KWS_ACT_RANGE_MOMENTUM);
+                range = *r;
+            }
+            kws_quant_act_forward_f32(op->out, op->in, n, range, l->aq);
+            break;
+        }
         }
     }
     net->batch = B;
@@ -323,16 +364,20 @@ kws_status kws_net_backward(kws_net *net, const float *grad_logits)
         size_t n = (size_t)B * sample_size(op->out_c, op->out_h, op->out_w);
         int HW = op->in_h * op->in_w;
         const float *P = net->params;
+        const float *Wt = (l->wq != KWS_QW_FLOAT ? net->qparams : P) + l->weight_off;
         float *G = net->grads;
         switch (op->kind) {
         case KWS_OP_CONV2D:
-            kws_conv2d_backward_f32(gin, G + l->weight_off, G + l->bias_off, gout, op->in,
-                                    P + l->weight_off, B, op->in_c, op->out_c, op->in_h,
-                                    op->in_w, l->kernel, net->scratch);
+            kws_conv2d_backward_f32(gin, G + l->weight_off, G + l->bias_off, gout, op->in, Wt, B,
+                                    op->in_c, op->out_c, op->in_h, op->in_w, l->kernel,
+                                    net->scratch);
+            /* to the master weights; the 0/1 mask may be applied again on accumulation */
+            kws_quant_weights_ste_f32(G + l->weight_off, P + l->weight_off, l->n_weight, l->wq);
             break;
         case KWS_OP_DENSE:
-            kws_dense_backward_f32(gin, G + l->weight_off, G + l->bias_off, gout, op->in,
-                                   P + l->weight_off, B, op->in_c, op->out_c);
+            kws_dense_backward_f32(gin, G + l->weight_off, G + l->bias_off, gout, op->in, Wt, B,
+                                   op->in_c, op->out_c);
+            kws_quant_weights_ste_f32(G + l->weight_off, P + l->weight_off, l->n_weight, l->wq);
             break;
         case KWS_OP_BATCHNORM:
             kws_batchnorm_backward_f32(gin, G + l->gamma_off, G + l->beta_off, gout, op->in,
@@ -350,6 +395,11 @@ kws_status kws_net_backward(kws_net *net, const float *grad_logits)
             break;
         case KWS_OP_FLATTEN:
             gin = (float *)gout; /* a view: the gradient passes through */
+            break;
+        case KWS_OP_ACTQUANT:
+            kws_quant_act_backward_f32(gin, gout, op->in, n,
+                                       l->aq == KWS_QA_INT8 ? net->bn_stats[l->act_off] : 0.0f,
+                                       l->aq);
             break;
         }
         gout = gin;

@@ -287,6 +287,10 @@ static kws_status resolve(kws_topology *t, const ctx *c)
                 l->gamma_off = l->beta_off = (size_t)n_params;
             }
         }
+        /* an int8 output keeps its activation range (QAT, kws/quant.h) after the bn stats */
+        l->act_off = (size_t)n_stats;
+        if (l->aq == KWS_QA_INT8)
+            n_stats += 1;
         l->out_c = C;
         l->out_h = H;
         l->out_w = W;

@@ -138,7 +138,8 @@ static void make_model(kws_model *m, run_state *r, const kws_feature_config *fc)
     kws_model_from_net(m, &r->net);
     m->n_classes = r->ds.n_classes;
     for (int c = 0; c < r->ds.n_classes; c++)
-        snprintf(m->class_names[c], sizeof m->class_names[c], "%s", r->ds.class_names[c]);
+        snprintf(m->class_names[c], sizeof m->class_names[c], "%.*s",
+                 (int)sizeof m->class_names[c] - 1, r->ds.class_names[c]); /* checked to fit */
     m->mfcc = fc->mfcc;
     m->n_norm = r->norm.n;
     m->norm_mean = r->norm.mean;
@@ -196,6 +197,53 @@ static kws_status load_checkpoint(run_state *r, const char *path, kws_adam *adam
     *epoch = m.optim.epoch;
     parse_meta(r, m.meta, max_epochs);
     kws_model_free(&m);
+    /* one history line per completed epoch: the loop appends the rest */
+    if (*epoch > max_epochs)
+        return kws_error_set(err, KWS_ERR_ARG,
+                             "%s: the checkpoint is after epoch %d, more than the %d epochs "
+                             "asked for", path, *epoch, max_epochs);
+    if (*epoch < 0 || r->n_hist != *epoch)
+        return kws_error_set(err, KWS_ERR_FORMAT,
+                             "%s: the checkpoint is after epoch %d but its history holds %d",
+                             path, *epoch, r->n_hist);
+    return KWS_OK;
+}
+
+/* --init: the starting point from a model of the same layers (its quantization
+ * may differ): parameters, bn statistics (activation ranges too where both
+ * are a=int8; others start at 0, set by the first batch) and normalization. */
+static kws_status load_init(run_state *r, const char *path, kws_error *err)
+{
+    kws_model m;
+    kws_model_expect ex = {r->topo.in_c, r->topo.in_h, r->topo.in_w, r->topo.n_classes};
+    kws_status st = kws_model_load(&m, path, &ex, err);
+    if (st)
+        return st;
+    const kws_topology *a = &m.topo, *b = &r->net.topo;
+    int same = a->n_layers == b->n_layers && a->n_params == b->n_params;
+    for (int i = 0; same && i < a->n_layers; i++) {
+        const kws_layer_spec *x = &a->layers[i], *y = &b->layers[i];
+        same = x->kind == y->kind && x->units == y->units && x->kernel == y->kernel &&
+               x->in_c == y->in_c && x->in_h == y->in_h && x->in_w == y->in_w &&
+               x->n_bn == y->n_bn && x->weight_off == y->weight_off;
+    }
+    if (!same || m.n_norm != r->norm.n) {
+        kws_model_free(&m);
+        return kws_error_set(err, KWS_ERR_SHAPE,
+                             "%s: --init needs a model of the same layers and features as the "
+                             "network being trained", path);
+    }
+    kws_net_set_params(&r->net, m.params, NULL);
+    for (int i = 0; i < b->n_layers; i++) {
+        const kws_layer_spec *x = &a->layers[i], *y = &b->layers[i];
+        memcpy(r->net.bn_stats + y->stat_off, m.bn_stats + x->stat_off,
+               2 * y->n_bn * sizeof(float));
+        if (x->aq == KWS_QA_INT8 && y->aq == KWS_QA_INT8)
+            r->net.bn_stats[y->act_off] = m.bn_stats[x->act_off];
+    }
+    memcpy(r->norm.mean, m.norm_mean, (size_t)m.n_norm * sizeof(float));
+    memcpy(r->norm.std, m.norm_std, (size_t)m.n_norm * sizeof(float));
+    kws_model_free(&m);
     return KWS_OK;
 }
 
@@ -236,6 +284,8 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
     int err_line = 0;
     if ((st = kws_topology_load(&r.topo, cfg->topology_path, &err_line, err)))
         return st;
+    if ((st = kws_quant_apply_mode(&r.topo, cfg->quant, err)))
+        return st;
     if ((st = kws_dataset_load(&r.ds, data, err)))
         goto done;
 
@@ -255,6 +305,12 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
                            cfg->topology_path, r.topo.n_classes, r.ds.n_classes);
         goto done;
     }
+    for (int c = 0; c < r.ds.n_classes; c++)
+        if (strlen(r.ds.class_names[c]) >= KWS_MODEL_CLASS_NAME_MAX) {
+            st = kws_error_set(err, KWS_ERR_ARG, "class name '%s' is longer than the %d bytes "
+                               "a model keeps", r.ds.class_names[c], KWS_MODEL_CLASS_NAME_MAX - 1);
+            goto done;
+        }
     if (r.ds.split_count[KWS_SPLIT_TRAIN] == 0 || r.ds.split_count[KWS_SPLIT_VAL] == 0) {
         st = kws_error_set(err, KWS_ERR_FORMAT,
                            "%s: the data set has %zu training and %zu validation clips; "
@@ -310,6 +366,13 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
     if ((st = kws_net_create(&r.net, &r.topo, cfg->batch_size, err)))
         goto done;
     kws_net_init(&r.net, cfg->seed);
+    if (cfg->init_path && !cfg->resume) {
+        /* before any batch is drawn: the iterators read r.norm */
+        if ((st = load_init(&r, cfg->init_path, err)))
+            goto done;
+        if (log)
+            fprintf(log, "initialized from %s\n", cfg->init_path);
+    }
     int N = r.topo.n_classes, B = cfg->batch_size;
     r.probs = malloc(sizeof(float) * (size_t)B * N);
     r.dlogits = malloc(sizeof(float) * (size_t)B * N);
@@ -353,9 +416,10 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
     }
     if (log)
         fprintf(log,
-                "net: %s, %zu trainable parameters, %.2f M MACs per inference; "
-                "%zu steps of %d per epoch\n",
-                cfg->topology_path, r.topo.n_params, r.topo.macs / 1e6, steps, B);
+                "net: %s (quantization %s), %zu trainable parameters, %.2f M MACs per "
+                "inference; %zu steps of %d per epoch\n",
+                cfg->topology_path, kws_quant_mode_str(cfg->quant), r.topo.n_params,
+                r.topo.macs / 1e6, steps, B);
 
     double *net_rates = calloc((size_t)cfg->epochs + 1, sizeof(double));
     int n_rates = 0;

@@ -1,0 +1,127 @@
+/* kws/runtime.h - integer inference kernels for the Cortex-M4 (device and
+ * host, C99: no malloc, no libm, no global state, no floats).
+ *
+ * Every tensor is int8 with a symmetric per-tensor scale and zero point 0
+ * (docs/quantization.md); layouts are channels-last (NHWC, one sample):
+ *
+ *   feature map   (H, W, C)        index (h * W + w) * C + c
+ *   conv weight   (Cout, k, k, Cin) index ((o * k + i) * k + j) * Cin + c
+ *   dense weight  (N, K)           row n holds the K inputs of output n
+ *   binary weight (N, ceil(K/8))   bit k of row n: byte n*ceil(K/8) + k/8,
+ *                                  bit k%8 (LSB first); 1 = +1, 0 = -1
+ *
+ * One kernel per file in src/runtime/. Each returns KWS_OK or KWS_ERR_ARG
+ * (NULL pointer, bad dimension, multiplier out of range). Scratch memory
+ * is caller-provided; *_scratch_size() says how much (0: pass NULL).
+ *
+ * A layer of the paper's network (conv -> ReLU -> [maxpool] -> bn):
+ *
+ *   kws_conv2d_s8      (q.act_min = 0: ReLU fused into the clamp)
+ *   kws_maxpool2d_s8   (same scale in and out: max commutes with requant)
+ *   kws_channel_affine_s8   (the batch norm as y = requant(x * m_c + b_c))
+ *
+ * then flatten (a no-op in HWC order; the exporter permutes dense columns),
+ * kws_dense_s8 or kws_dense_binary_s8, and kws_dense_s8 for the logits.
+ */
+#ifndef KWS_RUNTIME_H
+#define KWS_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kws/status.h"
+#include "kws/quant_params.h"
+
+/* ---- conv2d: k x k, stride 1, 'same' zero padding (k-1)/2 ------------- */
+
+typedef struct {
+    int h, w;      /* input and output height, width */
+    int in_c;      /* Cin */
+    int out_c;     /* Cout */
+    int kernel;    /* k: odd, 1..15 */
+} kws_conv2d_dims;
+
+/* Bytes of scratch kws_conv2d_s8 needs (0 for the reference kernel). */
+size_t kws_conv2d_s8_scratch_size(const kws_conv2d_dims *d);
+
+/* out[h][w][o] = clamp(rhaz((bias[o] + sum_{i,j,c} in[h+i-p][w+j-p][c] *
+ *                weight[o][i][j][c]) * M_o), act_min, act_max),
+ * out-of-image inputs are 0. Accumulates in int32: the exporter keeps
+ * k*k*Cin*127*127 + |bias| below 2^31 (k*k*Cin <= 133,000). */
+kws_status kws_conv2d_s8(void *scratch, const kws_conv2d_dims *d, const kws_requant_out *q,
+                         const int8_t *in,      /* (H, W, Cin) */
+                         const int8_t *weight,  /* (Cout, k, k, Cin) */
+                         const int32_t *bias,   /* (Cout), NULL: 0 */
+                         int8_t *out);          /* (H, W, Cout) */
+
+/* ---- maxpool2d: 2x2, stride 2, floor (odd last row/column dropped) ----- */
+
+typedef struct {
+    int h, w, c;   /* input; output is (h/2, w/2, c) */
+} kws_pool_dims;
+
+kws_status kws_maxpool2d_s8(const kws_pool_dims *d,
+                            const int8_t *in,   /* (H, W, C) */
+                            int8_t *out);       /* (H/2, W/2, C) */
+
+/* ---- channel_affine: batch norm in integers --------------------------- */
+
+/* out[n][c] = clamp(rhaz((in[n][c] * m[c] + b[c]) * M_c), act_min, act_max)
+ * over n = 0..count-1 positions of c channels (channels last; a dense
+ * output is count = 1). |m[c]| <= 2^15 and |b[c]| <= 2^30 (exporter). */
+kws_status kws_channel_affine_s8(const kws_requant_out *q, int count, int c,
+                                 const int8_t *in,    /* (count, C) */
+                                 const int16_t *m,    /* (C) */
+                                 const int32_t *b,    /* (C), NULL: 0 */
+                                 int8_t *out);        /* (count, C), may be in */
+
+/* ---- dense with int8 weights ------------------------------------------ */
+
+typedef struct {
+    int in;    /* K */
+    int out;   /* N */
+} kws_dense_dims;
+
+/* out[n] = clamp(rhaz((bias[n] + sum_k in[k] * weight[n][k]) * M_n), ...).
+ * K * 127 * 127 + |bias| < 2^31 (K <= 133,000). */
+kws_status kws_dense_s8(const kws_dense_dims *d, const kws_requant_out *q,
+                        const int8_t *in,       /* (K) */
+                        const int8_t *weight,   /* (N, K) */
+                        const int32_t *bias,    /* (N), NULL: 0 */
+                        int8_t *out);           /* (N) */
+
+/* ---- dense with binary weights ---------------------------------------- */
+
+/* Bytes of one packed row, ceil(K/8), and of a whole (N, K) matrix:
+ * 7488 x 64 -> 936 x 64 = 59,904. */
+size_t kws_binary_row_bytes(int k);
+size_t kws_binary_weight_bytes(int k, int n);
+
+/* int8 input, +-1 weights (sign-select adds; scale alpha_n lives in M_n):
+ * out[n] = clamp(rhaz((bias[n] + sum_k (bit(n,k) ? in[k] : -in[k])) * M_n)).
+ * Computed as 2 * sum_{bit set} in[k] - sum_k in[k]: the same integer.
+ * Padding bits of a row's last byte are ignored. K <= 2^23. */
+kws_status kws_dense_binary_s8(const kws_dense_dims *d, const kws_requant_out *q,
+                               const int8_t *in,        /* (K) */
+                               const uint8_t *weight,   /* (N, ceil(K/8)) packed */
+                               const int32_t *bias,     /* (N), NULL: 0 */
+                               int8_t *out);            /* (N) */
+
+/* Binary input and weights (XNOR / popcount); in is packed like a weight
+ * row (ceil(K/8) bytes, 1 = +1):
+ * out[n] = clamp(rhaz((bias[n] + K - 2 * popcount(in XOR w_n)) * M_n)).
+ * Padding bits are ignored. */
+kws_status kws_dense_binary_b1(const kws_dense_dims *d, const kws_requant_out *q,
+                               const uint8_t *in,       /* (ceil(K/8)) packed */
+                               const uint8_t *weight,   /* (N, ceil(K/8)) packed */
+                               const int32_t *bias,     /* (N), NULL: 0 */
+                               int8_t *out);            /* (N) */
+
+/* Packs signs for a binary input: bit k = (in[k] >= threshold[k % c]),
+ * thresholds per channel (channels last; NULL: 0, i.e. sign with 0 -> +1).
+ * A batch norm before sign() folds into these thresholds (a negative gamma:
+ * flip the next layer's weight column instead). out must hold
+ * ceil(count*c/8) bytes; padding bits are 0. */
+kws_status kws_sign_pack_s8(int count, int c, const int8_t *in, const int16_t *threshold,
+                            uint8_t *out);
+
+#endif
