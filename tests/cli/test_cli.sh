@@ -292,43 +292,51 @@ section_mfcc_errors() {
     check "truncated data chunk: notice" grep -qi 'notice' "$tmp/err"
 }
 
-# train_args OUT [more options]: a quick run on the tone data set.
-train_args() {
+# targs OUT [more options]: sets the array T to the options of a quick run
+# on the tone data set (later options override earlier ones).
+targs() {
     local out=$1
     shift
-    echo --data "$tmp/data" --words "$WORDS" --net "$TINY" --epochs 5 --batch 16 --lr 0.01 \
-        --min-lr 0.001 --seed 3 --threads 2 --cache "$tmp/cache" -o "$out" "$@"
+    T=(--data "$tmp/data" --words "$WORDS" --net "$TINY" --epochs 5 --batch 16 --lr 0.01
+        --min-lr 0.001 --seed 3 --threads 2 --cache "$tmp/cache" -o "$out" "$@")
 }
 
 section_train_errors() {
     check "make the tone data set" "$MAKE_DATA" "$tmp/data"
     local out="$tmp/run/model.kwsm"
-    # shellcheck disable=SC2046 # word splitting wanted (no blanks in $tmp)
+    targs "$out"
     expect_fail "train: missing --data folder" "$tmp/no-data" \
-        "$KWS" train $(train_args "$out") --data "$tmp/no-data"
+        "$KWS" train "${T[@]}" --data "$tmp/no-data"
     expect_fail "train: missing --data folder (first root)" "$tmp/no-data" \
         "$KWS" train --data "$tmp/no-data" --net "$TINY" --cache none -o "$out"
     expect_fail "train: word without a folder" "zeta" \
         "$KWS" train --data "$tmp/data" --words alpha,beta,gamma,zeta --net "$TINY" \
         --cache none -o "$out"
-    expect_fail "train: nonexistent --net" "no-such\.kwsnet" \
-        "$KWS" train $(train_args "$out" --net "$tmp/no-such.kwsnet")
-    expect_fail "train: outputs vs classes" "4 outputs.*3 classes" \
-        "$KWS" train $(train_args "$out" --words alpha,beta,gamma)
-    expect_fail "train: --epochs 0" "--epochs.*'0'" "$KWS" train $(train_args "$out" --epochs 0)
-    expect_fail "train: --epochs x" "--epochs.*'x'" "$KWS" train $(train_args "$out" --epochs x)
-    expect_fail "train: --lr abc" "--lr.*'abc'" "$KWS" train $(train_args "$out" --lr abc)
-    expect_fail "train: --lr -1" "--lr.*'-1'" "$KWS" train $(train_args "$out" --lr -1)
-    expect_fail "train: --snr 5" "--snr.*LO:HI.*'5'" "$KWS" train $(train_args "$out" --snr 5)
-    expect_fail "train: --snr 20:5" "--snr.*'20:5'" "$KWS" train $(train_args "$out" --snr 20:5)
-    expect_fail "train: --batch 0" "--batch.*'0'" "$KWS" train $(train_args "$out" --batch 0)
-    expect_fail "train: --optimizer" "--optimizer.*'rmsprop'" \
-        "$KWS" train $(train_args "$out" --optimizer rmsprop)
-    expect_fail "train: duplicate word" "\"alpha\" given twice" \
-        "$KWS" train $(train_args "$out" --words alpha,alpha,beta,gamma)
+    targs "$out" --net "$tmp/no-such.kwsnet"
+    expect_fail "train: nonexistent --net" "no-such\.kwsnet" "$KWS" train "${T[@]}"
+    targs "$out" --words alpha,beta,gamma
+    expect_fail "train: outputs vs classes" "4 outputs.*3 classes" "$KWS" train "${T[@]}"
+    targs "$out" --epochs 0
+    expect_fail "train: --epochs 0" "--epochs.*'0'" "$KWS" train "${T[@]}"
+    targs "$out" --epochs x
+    expect_fail "train: --epochs x" "--epochs.*'x'" "$KWS" train "${T[@]}"
+    targs "$out" --lr abc
+    expect_fail "train: --lr abc" "--lr.*'abc'" "$KWS" train "${T[@]}"
+    targs "$out" --lr -1
+    expect_fail "train: --lr -1" "--lr.*'-1'" "$KWS" train "${T[@]}"
+    targs "$out" --snr 5
+    expect_fail "train: --snr 5" "--snr.*LO:HI.*'5'" "$KWS" train "${T[@]}"
+    targs "$out" --snr 20:5
+    expect_fail "train: --snr 20:5" "--snr.*'20:5'" "$KWS" train "${T[@]}"
+    targs "$out" --batch 0
+    expect_fail "train: --batch 0" "--batch.*'0'" "$KWS" train "${T[@]}"
+    targs "$out" --optimizer rmsprop
+    expect_fail "train: --optimizer" "--optimizer.*'rmsprop'" "$KWS" train "${T[@]}"
+    targs "$out" --words alpha,alpha,beta,gamma
+    expect_fail "train: duplicate word" "\"alpha\" given twice" "$KWS" train "${T[@]}"
     expect_fail "train: no --data" "--data DIR is required" "$KWS" train --net "$TINY" -o "$out"
-    expect_fail "train: --resume without checkpoint" "model\.kwsm\.ckpt" \
-        "$KWS" train $(train_args "$out" --resume)
+    targs "$out" --resume
+    expect_fail "train: --resume without checkpoint" "model\.kwsm\.ckpt" "$KWS" train "${T[@]}"
     check "failed runs wrote no model" test ! -e "$out"
     check "failed runs wrote no checkpoint" test ! -e "$out.ckpt"
     check "failed runs wrote no plots" test -z "$(find "$tmp/run" -name '*.svg' 2>/dev/null)"
@@ -341,8 +349,8 @@ accuracy_line() { grep -m1 '^accuracy ' "$1" | sed 's/, mean loss.*//'; }
 section_train_eval() {
     check "make the tone data set" "$MAKE_DATA" "$tmp/data"
     local out="$tmp/run/model.kwsm"
-    # shellcheck disable=SC2046
-    expect_ok "kws train" "$KWS" train $(train_args "$out")
+    targs "$out"
+    expect_ok "kws train" "$KWS" train "${T[@]}"
     cp "$tmp/out" "$tmp/train.out"
     cp "$tmp/err" "$tmp/train.err"
     check "train: the resolved configuration" grep -q 'epochs 5, batch 16, adam lr 0.01' "$tmp/train.err"
@@ -353,8 +361,8 @@ section_train_eval() {
     local acc
     acc=$(accuracy_line "$tmp/train.out")
     checks=$((checks + 1))
-    [[ $acc =~ ^accuracy\ ([0-9.]+)\ %\ \(16\ samples\)$ ]] && awk -v a="${BASH_REMATCH[1]}" \
-        'BEGIN { exit !(a >= 90) }' || fail "train: test accuracy line '$acc', want >= 90 % of 16"
+    [[ $acc =~ ^accuracy\ ([0-9.]+)\ %\ \(32\ samples\)$ ]] && awk -v a="${BASH_REMATCH[1]}" \
+        'BEGIN { exit !(a >= 90) }' || fail "train: test accuracy line '$acc', want >= 90 % of 32"
     for w in alpha beta gamma delta; do
         check "train: class $w in the printout" grep -q "^$w " "$tmp/train.out"
     done
@@ -376,14 +384,14 @@ section_train_eval() {
     checks=$((checks + 1))
     [[ $(accuracy_line "$tmp/out") == "$acc" ]] ||
         fail "eval: '$(accuracy_line "$tmp/out")' differs from train's '$acc'"
-    check "eval: names model and split" grep -q "model.kwsm on .*(test split, 16 clips" "$tmp/out"
+    check "eval: names model and split" grep -q "model.kwsm on .*(test split, 32 clips" "$tmp/out"
     check "eval: confusion SVG" is_svg "$tmp/ev_confusion_test.svg"
     check "eval: confusion PNG" is_png "$tmp/ev_confusion_test.png"
     check "eval: loss curve" is_svg "$tmp/ev_loss.svg"
     check "eval: accuracy curve" is_svg "$tmp/ev_accuracy.svg"
     expect_ok "kws eval --split val" "$KWS" eval --data "$tmp/data" -m "$out" --split val \
         --cache none --plots "$tmp/ev_"
-    check "eval val: 16 clips" grep -q '^accuracy [0-9.]* % (16 samples)' "$tmp/out"
+    check "eval val: 32 clips" grep -q '^accuracy [0-9.]* % (32 samples)' "$tmp/out"
     check "eval val: confusion SVG" is_svg "$tmp/ev_confusion_val.svg"
     expect_fail "eval: --split bogus" "--split.*'bogus'" \
         "$KWS" eval --data "$tmp/data" -m "$out" --split bogus
@@ -391,7 +399,8 @@ section_train_eval() {
         "$KWS" eval --data "$tmp/data"
 
     # resume: one more epoch from the checkpoint
-    expect_ok "kws train --resume" "$KWS" train $(train_args "$out" --epochs 6 --resume)
+    targs "$out" --epochs 6 --resume
+    expect_ok "kws train --resume" "$KWS" train "${T[@]}"
     check "resume: from epoch 5" grep -q "resumed from .*model.kwsm.ckpt after epoch 5" "$tmp/err"
     checks=$((checks + 1))
     [[ $(grep -cE '^epoch +[0-9]+/6 ' "$tmp/err") == 1 ]] || fail "resume: not one epoch run"

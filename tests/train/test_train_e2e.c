@@ -16,7 +16,7 @@
 #include "kws/train.h"
 #include "tests/test.h"
 
-enum { EPOCHS = 6, BATCH = 16 };
+enum { EPOCHS = 5, BATCH = 16 };
 
 static char tmp[512], data[600];
 

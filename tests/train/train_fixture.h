@@ -7,11 +7,11 @@
  *                                    (alternating tones), delta (2500 Hz)
  *   ROOT/_background_noise_/         white.wav, hum.wav (for augmentation)
  *   ROOT/_silence_/                  (unused: no _silence_ class)
- *   ROOT/validation_list.txt         spk00..03 of every word
- *   ROOT/testing_list.txt            spk04..07 of every word
+ *   ROOT/validation_list.txt         spk00..07 of every word
+ *   ROOT/testing_list.txt            spk08..15 of every word
  *
- * So every word has TF_VAL validation, TF_TEST test and TF_CLIPS - 8
- * training clips. Each clip is synth_data's clip (variant k) plus its own
+ * So every word has TF_VAL (8) validation, TF_TEST (8) test and TF_TRAIN
+ * (24) training clips. Each clip is synth_data's clip (variant k) plus its own
  * seeded white noise, so no two clips are identical.
  *
  * The network the tests train is models/tiny.kwsnet (4 outputs).
@@ -29,9 +29,9 @@ __attribute__((unused)) static int (*const tf_unused_full_set)(char *, size_t) =
 __attribute__((unused)) static void (*const tf_unused_remove)(const char *) = syn_remove_tree;
 
 #define TF_N_WORDS 4
-#define TF_CLIPS 36
-#define TF_VAL 4
-#define TF_TEST 4
+#define TF_CLIPS 40
+#define TF_VAL 8
+#define TF_TEST 8
 #define TF_TRAIN (TF_CLIPS - TF_VAL - TF_TEST)
 #define TF_WORDS_CSV "alpha,beta,gamma,delta"
 
