@@ -10,6 +10,9 @@
 #ifndef KWS_KMATH_H
 #define KWS_KMATH_H
 
+#include <stdint.h>
+#include <string.h>
+
 /* Natural log of x > 0 (float), error < 1 ulp (measured 0.83) over all
  * positive floats, subnormals included; +inf and NaN pass through.
  * x <= 0 returns -inf-like -1e30f; used on every MFCC mel energy. */
@@ -24,5 +27,20 @@ double kws_exp(double x);   /* |x| <= 700, relative error < 1e-15 */
 double kws_sqrt(double x);  /* x >= 0, correctly rounded (integer digit-by-digit) */
 
 #define KWS_PI 3.14159265358979323846
+
+/* The IEEE-754 bits of a float and back (through memcpy: no aliasing UB). */
+static inline uint32_t kws_f32_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static inline float kws_f32_from_bits(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
 
 #endif

@@ -22,20 +22,6 @@
 
 /* ---- float log ---------------------------------------------------------- */
 
-static uint32_t f32_bits(float x)
-{
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static float f32_from_bits(uint32_t u)
-{
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
 float kws_logf(float x)
 {
     /* ln 2 = LN2F_HI + LN2F_LO; LN2F_HI has 15 significant bits. */
@@ -43,7 +29,7 @@ float kws_logf(float x)
     const float LN2F_LO = 0x1.7f7d1cp-20f;
     /* Taylor coefficients 2/(2j+1); truncation error < z^5/11 < 3e-9 relative. */
     const float C1 = 2.0f / 3.0f, C2 = 2.0f / 5.0f, C3 = 2.0f / 7.0f, C4 = 2.0f / 9.0f;
-    uint32_t u = f32_bits(x);
+    uint32_t u = kws_f32_bits(x);
     int k;
 
     if (u >= 0x7f800000u) {                 /* +inf, NaN, or sign bit set */
@@ -71,7 +57,7 @@ float kws_logf(float x)
         u |= 0x3f800000u;
     }
     {
-        float f = f32_from_bits(u) - 1.0f;  /* exact: m in [0.707, 1.415) */
+        float f = kws_f32_from_bits(u) - 1.0f;  /* exact: m in [0.707, 1.415) */
         float s = f / (2.0f + f);
         float z = s * s;
         float r = z * (C1 + z * (C2 + z * (C3 + z * C4)));

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kws/kmath.h"
+
 #include "kws/mfcc.h"
 #include "tests/device/parity_cases.h"
 #include "tests/device/signal_gen.h"
@@ -37,20 +39,6 @@ typedef struct {
     int overflow;
 } record_list;
 
-static uint32_t f32_bits(float v)
-{
-    uint32_t u;
-    memcpy(&u, &v, sizeof u);
-    return u;
-}
-
-static float f32_from(uint32_t u)
-{
-    float v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 static void collect(void *ctx, char kind, int sig, int index, const float *v, int count)
 {
     record_list *l = ctx;
@@ -64,7 +52,7 @@ static void collect(void *ctx, char kind, int sig, int index, const float *v, in
     r->index = index;
     r->count = count;
     for (int i = 0; i < count; i++)
-        r->bits[i] = f32_bits(v[i]);
+        r->bits[i] = kws_f32_bits(v[i]);
 }
 
 static void print_record(FILE *f, const record *r)
@@ -263,7 +251,7 @@ int main(int argc, char **argv)
             if (hb == db)
                 continue;
             t->differ++;
-            double diff = fabs((double)f32_from(hb) - (double)f32_from(db));
+            double diff = fabs((double)kws_f32_from_bits(hb) - (double)kws_f32_from_bits(db));
             if (!(diff <= t->max_abs))
                 t->max_abs = diff; /* NaN sticks */
             uint64_t u = ulp_distance(hb, db);

@@ -32,13 +32,6 @@ static double rng_uniform(double lo, double hi)
     return lo + (hi - lo) * (double)(rng_u64() >> 11) * 0x1p-53;
 }
 
-static float f32_from_bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 static double f64_from_bits(uint64_t u)
 {
     double d;
@@ -63,7 +56,7 @@ static uint32_t logf_worst_bits = 0;
 
 static void logf_check_one(uint32_t bits)
 {
-    float x = f32_from_bits(bits);
+    float x = kws_f32_from_bits(bits);
     double err = ulp_error(kws_logf(x), log((double)x));
     if (err > logf_max_ulp) {
         logf_max_ulp = err;
@@ -83,17 +76,17 @@ static void test_logf(void)
         logf_check_one(b);                  /* powers of two */
     logf_check_one(0x7f7fffffu);
     printf("kws_logf: max error %.3f ulp at %.9g (0x%08x)\n", logf_max_ulp,
-           (double)f32_from_bits(logf_worst_bits), (unsigned)logf_worst_bits);
+           (double)kws_f32_from_bits(logf_worst_bits), (unsigned)logf_worst_bits);
     CHECK(logf_max_ulp <= 1.0);
 
     CHECK(kws_logf(1.0f) == 0.0f);
     CHECK(kws_logf(0.0f) == -1e30f);
     CHECK(kws_logf(-0.0f) == -1e30f);
     CHECK(kws_logf(-1.0f) == -1e30f);
-    CHECK(kws_logf(f32_from_bits(0xff800000u)) == -1e30f);      /* -inf */
-    CHECK(kws_logf(f32_from_bits(0x7f800000u)) == f32_from_bits(0x7f800000u));
+    CHECK(kws_logf(kws_f32_from_bits(0xff800000u)) == -1e30f);      /* -inf */
+    CHECK(kws_logf(kws_f32_from_bits(0x7f800000u)) == kws_f32_from_bits(0x7f800000u));
     {
-        float nan = f32_from_bits(0x7fc00000u), y = kws_logf(nan);
+        float nan = kws_f32_from_bits(0x7fc00000u), y = kws_logf(nan);
         CHECK(y != y);
     }
 }
@@ -104,7 +97,7 @@ static void test_logf_hash(void)
     const uint32_t expected = 0xac8d71e7u; /* x86-64 and Cortex-M4 alike */
     uint32_t h = 2166136261u, b;
     for (b = 1; b < 0x7f800000u; b += 4099) {
-        float y = kws_logf(f32_from_bits(b));
+        float y = kws_logf(kws_f32_from_bits(b));
         uint32_t u;
         int i;
         memcpy(&u, &y, sizeof u);
