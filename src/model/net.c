@@ -37,6 +37,19 @@ static size_t sample_size(int c, int h, int w)
 
 /* Builds net->ops for topo, taking buffers from b (counting pass when
  * b->base is NULL). */
+/* The next op of layer `layer`, reading a (C, H, W) sample at `in`. */
+static kws_net_op *begin_op(kws_net *net, int *n, int layer, int C, int H, int W, float *in)
+{
+    kws_net_op *op = &net->ops[(*n)++];
+    memset(op, 0, sizeof *op);
+    op->layer = layer;
+    op->in_c = C;
+    op->in_h = H;
+    op->in_w = W;
+    op->in = in;
+    return op;
+}
+
 static void plan(kws_net *net, bump *b)
 {
     const kws_topology *t = &net->topo;
@@ -47,13 +60,7 @@ static void plan(kws_net *net, bump *b)
     int n = 0;
     for (int i = 0; i < t->n_layers; i++) {
         const kws_layer_spec *l = &t->layers[i];
-        kws_net_op *op = &net->ops[n++];
-        memset(op, 0, sizeof *op);
-        op->layer = i;
-        op->in_c = C;
-        op->in_h = H;
-        op->in_w = W;
-        op->in = cur;
+        kws_net_op *op = begin_op(net, &n, i, C, H, W, cur);
         switch (l->kind) {
         case KWS_LAYER_FLATTEN:
             op->kind = KWS_OP_FLATTEN;
@@ -79,13 +86,7 @@ static void plan(kws_net *net, bump *b)
         cur = op->out;
 
         for (int p = 0; p < l->n_post; p++) {
-            op = &net->ops[n++];
-            memset(op, 0, sizeof *op);
-            op->layer = i;
-            op->in_c = C;
-            op->in_h = H;
-            op->in_w = W;
-            op->in = cur;
+            op = begin_op(net, &n, i, C, H, W, cur);
             switch (l->post[p]) {
             case KWS_POST_BN:
                 op->kind = KWS_OP_BATCHNORM;
