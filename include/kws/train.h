@@ -59,7 +59,8 @@ typedef struct {
  * entries); returns how many. */
 int kws_history_parse(const char *meta, kws_epoch_stats *out, int max);
 
-/* Learning curves as SVG: <prefix>loss.svg and <prefix>accuracy.svg. */
+/* Learning curves: <prefix>loss.svg and <prefix>accuracy.svg (always),
+ * <prefix>history.csv, and <prefix>curves.png when gnuplot is installed. */
 kws_status kws_history_plot(const kws_epoch_stats *h, int n, const char *prefix, kws_error *err);
 
 /* ---- training --------------------------------------------------------------- */

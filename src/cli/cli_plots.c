@@ -46,7 +46,8 @@ int kws_cli_write_plots(const char *cmd, const char *prefix, const char *meta,
             return kws_cli_fail_error(cmd, &err);
     }
     if (n)
-        fprintf(stderr, "kws %s: plots: %sloss.svg, %saccuracy.svg%s%s%s\n", cmd, prefix, prefix,
+        fprintf(stderr, "kws %s: plots: %sloss.svg, %saccuracy.svg, %scurves.png%s%s%s\n", cmd,
+                prefix, prefix, prefix,
                 cm && cm->total ? ", " : "", cm && cm->total ? prefix : "",
                 cm && cm->total ? "confusion_*.svg/png" : "");
     else if (cm && cm->total)

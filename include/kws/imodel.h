@@ -1,0 +1,157 @@
+/* kws/imodel.h - the integer model: a flat list of integer kernel calls with
+ * their weights, requantization and a static memory plan (device and host,
+ * C99), the device-side runner, and the host-side converter from a trained
+ * float or QAT kws_model.
+ *
+ * What a converted model is (docs/quantization.md is the arithmetic):
+ *
+ *   input (H, W, C) int8, scale in_scale
+ *     -> op 0 -> op 1 -> ... -> op n-1 -> logits (n_classes): int8 codes, or
+ *        int32 (out_s32) at a finer scale; real logit = out_scale * code
+ *
+ * Each op is one kernel of kws/runtime.h on channels-last tensors:
+ *
+ *   KWS_IOP_CONV2D   kws_conv2d_s8        weight (Cout, k, k, Cin) int8
+ *   KWS_IOP_MAXPOOL  kws_maxpool2d_s8     (scale unchanged)
+ *   KWS_IOP_AFFINE   kws_channel_affine_s8  batch norm after ReLU / pool
+ *   KWS_IOP_DENSE    kws_dense_s8         weight (N, K) int8
+ *   KWS_IOP_DENSE_BIN kws_dense_binary_s8 weight (N, ceil(K/8)) packed bits
+ *
+ * The converter maps a topology layer (conv2d/dense, then its post ops in
+ * the order written) onto these ops:
+ *   - batch norm directly after the conv/dense (before any ReLU or pool) is
+ *     folded: the QAT weight codes are kept (negated where gamma < 0), the
+ *     factor |a_c| goes into the channel's scale and so into the
+ *     requantization multiplier, and a_c * b + d_c into the bias;
+ *   - batch norm after ReLU or pool becomes a KWS_IOP_AFFINE (the recipe of
+ *     docs/quantization.md section 3), run in place;
+ *   - ReLU is the clamp act_min = 0 of the layer's last requantizing op
+ *     (max pool commutes with it);
+ *   - dropout vanishes; flatten is a no-op in HWC order: the next dense
+ *     layer's columns are permuted from the trainer's (C, H, W) order.
+ *
+ * Memory plan (fixed at conversion, `arena_size` bytes from the caller):
+ *
+ *   arena: [ activations: act_peak bytes                 ][ scratch ]
+ *            tensor i on side 0 -> at offset 0
+ *            tensor i on side 1 -> ends at act_peak
+ *
+ * Every op that is not in place reads one side and writes the other, so
+ * act_peak = max over ops of in_bytes + out_bytes (rounded to 4): the two
+ * live tensors never overlap. Affine ops run in place. The conv scratch
+ * (kws_conv2d_s8_scratch_size; 0 for the reference kernel) follows.
+ *
+ * Typical use on the device (error checks left out):
+ *
+ *   static int32_t arena[KWS_ARENA_WORDS];   // >= kws_imodel_arena_size(m)
+ *   int8_t x[38 * 55];
+ *   int32_t logits[10];
+ *   kws_imodel_quantize_input(m, features, x);          // (C, H, W) floats
+ *   kws_imodel_run(m, arena, sizeof arena, x, logits);  // out_scale * logits
+ */
+#ifndef KWS_IMODEL_H
+#define KWS_IMODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kws/quant_params.h"
+#include "kws/status.h"
+
+#define KWS_IMODEL_MAX_OPS 192
+#define KWS_IMODEL_NAME_MAX 32
+
+typedef enum {
+    KWS_IOP_CONV2D,
+    KWS_IOP_MAXPOOL,
+    KWS_IOP_AFFINE,
+    KWS_IOP_DENSE,
+    KWS_IOP_DENSE_BIN
+} kws_iop_kind;
+
+typedef struct {
+    kws_iop_kind kind;
+    char name[KWS_IMODEL_NAME_MAX]; /* the topology layer's name, "/pool", "/bn" added */
+    int layer;                /* index of the topology layer it comes from */
+    int in_h, in_w, in_c;     /* input (H, W, C); dense: (1, 1, K) */
+    int out_h, out_w, out_c;  /* output (H, W, C); dense: (1, 1, N) */
+    int kernel;               /* conv2d: k; else 0 */
+
+    /* parameters (NULL where the kind has none) */
+    const int8_t *weight;     /* CONV2D (Cout, k, k, Cin), DENSE (N, K) codes */
+    const uint8_t *wbits;     /* DENSE_BIN (N, ceil(K/8)), LSB first, 1 = +1 */
+    const int16_t *mul;       /* AFFINE (C) m_c */
+    const int32_t *bias;      /* (out_c) */
+    const kws_requant *rq;    /* (out_c) */
+    int32_t act_min, act_max; /* 0 / -127 and 127 */
+    int weight_bits;          /* 8, 4 (int8 container, codes in [-7, 7]) or 1; 0 if none */
+    int out_s32;              /* last op only: int32 output, no int8 clamp */
+
+    /* memory plan: byte offsets into the arena */
+    size_t in_off, out_off;
+
+    /* host-side description (reports, tests); never read by kws_imodel_run */
+    float in_scale, out_scale;  /* real value = scale * code */
+    const float *wscale;      /* (out_c) QAT's weight scale s_w[c] (int8/int4) or
+                                 alpha_c (binary), before any folded batch norm */
+    const float *bn_fold;     /* (out_c) a_c of a folded batch norm, or NULL; the
+                                 stored codes are QAT's codes times sign(a_c) */
+} kws_iop;
+
+typedef struct {
+    int in_h, in_w, in_c;     /* network input (H, W, C) */
+    float in_scale;           /* input code = clamp(rhaz(x / in_scale), -127, 127) */
+    int n_classes;
+    int out_s32;              /* logits are int32 (1) or int8 codes (0) */
+    float out_scale;          /* real logit = out_scale * code */
+    int n_ops;
+    kws_iop ops[KWS_IMODEL_MAX_OPS];
+    size_t act_peak;          /* bytes of activation RAM (both ping-pong sides) */
+    size_t scratch_off, scratch_size;
+    size_t arena_size;        /* act_peak rounded to 8 + scratch_size */
+    void *storage;            /* host: memory owned by the converted model */
+} kws_imodel;
+
+/* ---- size accounting (ROM) --------------------------------------------- */
+
+typedef struct {
+    size_t weights;   /* weight codes as stored: int8/int4 1 byte each, binary 1 bit
+                         each with rows padded to bytes */
+    size_t biases;    /* int32 biases: 4 bytes per output channel */
+    size_t requant;   /* kws_requant: 8 bytes per output channel */
+    size_t affine;    /* AFFINE m_c: 2 bytes per channel (its b_c counts as a bias) */
+} kws_imodel_bytes;
+
+/* Bytes of one op's parameters, by kind. */
+kws_imodel_bytes kws_iop_bytes(const kws_iop *op);
+
+/* Sum over the model's ops. */
+kws_imodel_bytes kws_imodel_bytes_total(const kws_imodel *m);
+
+/* weights + biases + requant + affine. */
+size_t kws_imodel_bytes_sum(kws_imodel_bytes b);
+
+/* ---- running (device) --------------------------------------------------- */
+
+/* Bytes of arena kws_imodel_run needs (m->arena_size). */
+size_t kws_imodel_arena_size(const kws_imodel *m);
+
+/* Runs the model on one input. arena: arena_size bytes, 8-byte aligned
+ * (KWS_ERR_ARG otherwise); in: (H, W, C) codes (may point anywhere, also
+ * into the arena's input slot); logits (n_classes) receives the output codes
+ * widened to int32. Returns KWS_ERR_ARENA if arena_size <
+ * kws_imodel_arena_size(m) (nothing is written), or a kernel's status. */
+kws_status kws_imodel_run(const kws_imodel *m, void *arena, size_t arena_size, const int8_t *in,
+                          int32_t *logits);
+
+/* Quantizes a normalized (z-scored) float input x (C, H, W) - the trainer's
+ * layout - into out (H, W, C): clamp(rhaz(x / in_scale), -127, 127).
+ * No libm. */
+void kws_imodel_quantize_input(const kws_imodel *m, const float *x, int8_t *out);
+
+/* Index of the largest logit (the first on ties). */
+int kws_imodel_argmax(const int32_t *logits, int n);
+
+/* Short constant name of an op kind ("conv2d_s8", ...). */
+const char *kws_iop_kind_str(kws_iop_kind k);
+
+#endif

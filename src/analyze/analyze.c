@@ -1,0 +1,203 @@
+/* analyze.c - per-layer ROM / RAM / MACC accounting of a topology
+ * (formulas in kws/analyze.h; byte formats from docs/quantization.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "kws/analyze.h"
+#include "kws/quant_params.h"
+
+#define F32 4u                          /* bytes of a float */
+#define BIAS_INT 4u                     /* int32 bias */
+#define REQUANT_BYTES sizeof(kws_requant) /* {int32 multiplier, int32 shift} */
+#define AFFINE_BYTES (2u + 4u + REQUANT_BYTES) /* m int16 + b int32 + requant */
+#define THRESH_BYTES 2u                 /* int16 sign threshold */
+
+kws_status kws_target_get(const char *name, kws_target *t, kws_error *err)
+{
+    if (name && t && !strcmp(name, "stm32l496")) {
+        t->name = "stm32l496";
+        t->flash_bytes = (size_t)1024 * 1024;
+        t->ram_bytes = (size_t)320 * 1024;
+        return KWS_OK;
+    }
+    return kws_error_set(err, KWS_ERR_ARG, "unknown target '%s' (known: stm32l496)",
+                         name ? name : "(null)");
+}
+
+static size_t act_bytes(size_t n, kws_aquant aq)
+{
+    switch (aq) {
+    case KWS_QA_INT8: return n;
+    case KWS_QA_BINARY: return (n + 7) / 8;
+    default: return n * F32;
+    }
+}
+
+static size_t weight_bytes(const kws_layer_spec *l)
+{
+    size_t n_out = (size_t)l->units;
+    size_t per_out = n_out ? l->n_weight / n_out : 0;
+    switch (l->wq) {
+    case KWS_QW_FLOAT: return l->n_weight * F32;
+    case KWS_QW_INT8:
+    case KWS_QW_INT4: return l->n_weight; /* int4 in an int8 container */
+    case KWS_QW_BINARY: return n_out * ((per_out + 7) / 8);
+    }
+    return 0;
+}
+
+static kws_analyze_row *add_row(kws_analysis *a, kws_aop_kind kind, const char *name, int layer)
+{
+    kws_analyze_row *r = &a->rows[a->n_rows++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->layer = layer;
+    snprintf(r->name, sizeof r->name, "%s", name);
+    return r;
+}
+
+static void keras_name(char *buf, size_t size, const char *base, int *counter)
+{
+    if (*counter == 0)
+        snprintf(buf, size, "%s", base);
+    else
+        snprintf(buf, size, "%s_%d", base, *counter);
+    ++*counter;
+}
+
+kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
+{
+    if (!t || !a)
+        return kws_error_set(err, KWS_ERR_ARG, "analyze: NULL argument");
+    if (t->n_layers < 1 || t->n_layers > KWS_TOPO_MAX_LAYERS || t->in_c < 1 || t->in_h < 1 ||
+        t->in_w < 1)
+        return kws_error_set(err, KWS_ERR_ARG, "analyze: topology has no layers or no input");
+    memset(a, 0, sizeof *a);
+
+    int first = -1;
+    for (int i = 0; i < t->n_layers && first < 0; i++)
+        if (t->layers[i].kind != KWS_LAYER_FLATTEN)
+            first = i;
+    if (first < 0)
+        return kws_error_set(err, KWS_ERR_ARG, "analyze: topology has no conv2d or dense layer");
+
+    size_t n_in = (size_t)t->in_c * t->in_h * t->in_w;
+    kws_analyze_row *in = add_row(a, KWS_AOP_INPUT, "input", -1);
+    in->aq = t->layers[first].aq == KWS_QA_FLOAT ? KWS_QA_FLOAT : KWS_QA_INT8;
+    in->out_c = t->in_c, in->out_h = t->in_h, in->out_w = t->in_w;
+    in->act_bytes = act_bytes(n_in, in->aq);
+    a->window_bytes = n_in * F32;
+
+    int n_pool = 0, n_bn = 0;
+    for (int i = 0; i < t->n_layers; i++) {
+        const kws_layer_spec *l = &t->layers[i];
+        if (l->kind == KWS_LAYER_FLATTEN)
+            continue;
+        int integer = l->wq != KWS_QW_FLOAT;
+        int first_row = a->n_rows;
+        kws_analyze_row *r = add_row(a, l->kind == KWS_LAYER_CONV2D ? KWS_AOP_CONV2D : KWS_AOP_DENSE,
+                                     l->name, i);
+        r->integer = integer;
+        r->wq = l->wq;
+        r->out_c = l->units;
+        r->out_h = l->kind == KWS_LAYER_CONV2D ? l->in_h : 1;
+        r->out_w = l->kind == KWS_LAYER_CONV2D ? l->in_w : 1;
+        r->macc = l->macs;
+        r->weight_bytes = weight_bytes(l);
+        r->bias_bytes = l->n_bias * (integer ? BIAS_INT : F32);
+        r->param_bytes = integer ? (size_t)l->units * REQUANT_BYTES : 0;
+        if (l->aq == KWS_QA_BINARY)
+            r->param_bytes += (size_t)l->units * THRESH_BYTES;
+
+        int c = r->out_c, h = r->out_h, w = r->out_w;
+        int only_dropout = 1; /* every post op so far is dropout (or a folded bn) */
+        for (int p = 0; p < l->n_post; p++) {
+            char name[KWS_TOPO_NAME_MAX];
+            switch (l->post[p]) {
+            case KWS_POST_DROPOUT: break;
+            case KWS_POST_RELU:
+                if (only_dropout)
+                    a->rows[first_row].relu = 1;
+                only_dropout = 0;
+                break;
+            case KWS_POST_MAXPOOL: {
+                keras_name(name, sizeof name, "max_pooling2d", &n_pool);
+                kws_analyze_row *q = add_row(a, KWS_AOP_MAXPOOL, name, i);
+                q->integer = integer;
+                q->wq = l->wq;
+                h /= 2, w /= 2;
+                q->out_c = c, q->out_h = h, q->out_w = w;
+                only_dropout = 0;
+                break;
+            }
+            case KWS_POST_BN: {
+                keras_name(name, sizeof name, "batch_normalization", &n_bn);
+                if (only_dropout)
+                    break; /* folds into the weights and bias */
+                kws_analyze_row *q = add_row(a, KWS_AOP_BN, name, i);
+                q->integer = integer;
+                q->wq = l->wq;
+                q->out_c = c, q->out_h = h, q->out_w = w;
+                q->macc = (uint64_t)c * h * w;
+                q->param_bytes = (size_t)c * (integer ? AFFINE_BYTES : 2 * F32);
+                q->in_place = 1;
+                break;
+            }
+            }
+        }
+        for (int k = first_row; k < a->n_rows; k++) {
+            kws_analyze_row *q = &a->rows[k];
+            q->aq = l->aq == KWS_QA_BINARY && k != a->n_rows - 1 ? KWS_QA_INT8 : l->aq;
+            q->act_bytes = act_bytes((size_t)q->out_c * q->out_h * q->out_w, q->aq);
+            q->rom_bytes = q->weight_bytes + q->bias_bytes + q->param_bytes;
+        }
+    }
+
+    size_t cur = 0;
+    a->peak_row = 0;
+    for (int k = 0; k < a->n_rows; k++) {
+        const kws_analyze_row *q = &a->rows[k];
+        a->macc += q->macc;
+        a->weight_bytes += q->weight_bytes;
+        a->bias_bytes += q->bias_bytes;
+        a->param_bytes += q->param_bytes;
+        a->rom_bytes += q->rom_bytes;
+        if (q->in_place && k > 0)
+            continue; /* same size as its input: cur unchanged */
+        a->act_sum += q->act_bytes;
+        size_t need = cur + q->act_bytes;
+        if (need > a->arena_bytes) {
+            a->arena_bytes = need;
+            a->peak_row = k;
+        }
+        cur = q->act_bytes;
+    }
+    a->ram_bytes = a->window_bytes + a->arena_bytes;
+    a->ram_no_reuse = a->window_bytes + a->act_sum;
+    return KWS_OK;
+}
+
+int kws_analysis_fits(const kws_analysis *a, const kws_target *t, int *rom_ok, int *ram_ok)
+{
+    int r = a->rom_bytes <= t->flash_bytes, m = a->ram_bytes <= t->ram_bytes;
+    if (rom_ok)
+        *rom_ok = r;
+    if (ram_ok)
+        *ram_ok = m;
+    return r && m;
+}
+
+int kws_analyze_is_paper_net(const kws_topology *t)
+{
+    static const int kind[] = {0, 0, 0, 0, 0, 0, 2, 1, 1, 1}; /* conv, flatten, dense */
+    static const int units[] = {16, 16, 32, 32, 64, 64, 0, 64, 64, 10};
+    if (!t || t->in_c != 1 || t->in_h != 38 || t->in_w != 55 || t->n_layers != 10)
+        return 0;
+    for (int i = 0; i < 10; i++) {
+        const kws_layer_spec *l = &t->layers[i];
+        int k = l->kind == KWS_LAYER_CONV2D ? 0 : l->kind == KWS_LAYER_DENSE ? 1 : 2;
+        if (k != kind[i] || (k != 2 && l->units != units[i]) || (k == 0 && l->kernel != 3))
+            return 0;
+    }
+    return t->n_weights == 555898;
+}
