@@ -384,6 +384,26 @@ static void test_history_plot(const char *dir)
     }
     free(r);
 
+    /* the CSV: a header and one row per epoch with the values given */
+    snprintf(path, sizeof path, "%shistory.csv", prefix);
+    FILE *f = fopen(path, "r");
+    if (CHECK(f != NULL)) {
+        char line[256];
+        int rows = 0, epoch = 0;
+        double lr, tl, ta, vl, va, sec;
+        CHECK(fgets(line, sizeof line, f) && strncmp(line, "epoch,lr,", 9) == 0);
+        while (fgets(line, sizeof line, f)) {
+            if (CHECK(sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf,%lf", &epoch, &lr, &tl, &ta, &vl,
+                             &va, &sec) == 7)) {
+                CHECK_EQ_INT(epoch, h[rows].epoch);
+                CHECK_NEAR(va, h[rows].val_acc, 1e-6);
+            }
+            rows++;
+        }
+        CHECK_EQ_INT(rows, 4);
+        fclose(f);
+    }
+
     /* no history: nothing to draw, nothing written */
     snprintf(prefix, sizeof prefix, "%s/none_", dir);
     CHECK(kws_history_plot(h, 0, prefix, &err) == KWS_OK);
@@ -456,7 +476,8 @@ int main(void)
     test_history_parse();
     test_history_plot(dir);
     test_svg_confusion(dir);
-    const char *files[] = {"run_loss.svg", "run_accuracy.svg", "confusion.svg"};
+    const char *files[] = {"run_loss.svg", "run_accuracy.svg", "run_history.csv",
+                           "run_curves.png", "confusion.svg"}; /* the PNG only with gnuplot */
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         char p[700];
         snprintf(p, sizeof p, "%s/%s", dir, files[k]);
