@@ -40,8 +40,10 @@
  *   batch norm, float  params 8 * C (folded scale and offset, 2 floats per
  *                      channel: the paper report's "448 floats")
  *   batch norm, integer (layer wq != float)
- *                      params 14 * C: m int16 + b int32 + kws_requant
- *                      (kws_channel_affine_s8)
+ *                      bias 4 * C (b_c int32) + params 10 * C (m_c int16
+ *                      + kws_requant): kws_channel_affine_s8; the same
+ *                      split as kws_imodel_bytes (kws/imodel.h: b_c counts
+ *                      as a bias, m_c as "affine", requant 8 B/channel)
  *   pool, input        0
  * ROM total = weights + biases + params. Code (kernels, front end, tables)
  * is not included: the device build measures it.

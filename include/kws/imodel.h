@@ -43,7 +43,7 @@
  *
  * Typical use on the device (error checks left out):
  *
- *   static int32_t arena[KWS_ARENA_WORDS];   // >= kws_imodel_arena_size(m)
+ *   static uint64_t arena[KWS_ARENA_WORDS];  // 8-aligned, >= kws_imodel_arena_size(m)
  *   int8_t x[38 * 55];
  *   int32_t logits[10];
  *   kws_imodel_quantize_input(m, features, x);          // (C, H, W) floats
@@ -54,8 +54,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "kws/error.h"
 #include "kws/quant_params.h"
 #include "kws/status.h"
+#include "kws/topology.h"
 
 #define KWS_IMODEL_MAX_OPS 192
 #define KWS_IMODEL_NAME_MAX 32
@@ -111,7 +113,7 @@ typedef struct {
     void *storage;            /* host: memory owned by the converted model */
 } kws_imodel;
 
-/* ---- size accounting (ROM) --------------------------------------------- */
+/* ---- size accounting (ROM; in kws_runtime, src/runtime/imodel_run.c) --- */
 
 typedef struct {
     size_t weights;   /* weight codes as stored: int8/int4 1 byte each, binary 1 bit
@@ -153,5 +155,42 @@ int kws_imodel_argmax(const int32_t *logits, int n);
 
 /* Short constant name of an op kind ("conv2d_s8", ...). */
 const char *kws_iop_kind_str(kws_iop_kind k);
+
+/* ---- conversion (host, src/quant/convert.c, library kws_convert) -------- */
+
+typedef struct {
+    int out_s32;   /* 1: int32 logits at scale max|logit| / 2^20 (calibrated) when
+                      the last layer is a=float; 0: int8 logits. A last layer
+                      with a=int8 always gives int8 at QAT's scale. */
+} kws_convert_options;
+
+/* Defaults: out_s32 = 1. */
+kws_convert_options kws_convert_options_default(void);
+
+/* Converts a trained network (topo, params (topo->n_params), bn_stats
+ * (topo->n_stats): the arrays of a kws_model or kws_net) into m, using
+ * n_calib calibration inputs calib (n_calib, C, H, W), normalized like the
+ * training data (n_calib >= 1).
+ *
+ * Weights: quantized with QAT's quantizer of the layer's w= (kws/quant.h:
+ * same scales, same rounding, same codes); w=float layers take the int8
+ * quantizer. Activation scales: range / 127 from the net's buffer for a
+ * layer's output when a=int8; otherwise max |x| / 127 of that tensor over
+ * the calibration inputs, run through the float/QAT net (kws_net, INFER);
+ * the input scale is always calibrated. Biases: rhaz(b / (s_x * s_w[c])).
+ * Unsupported (KWS_ERR_UNSUPPORTED, err says which layer): a=binary, a
+ * bias or multiplier outside the kernels' bounds. m->storage is allocated;
+ * release it with kws_imodel_free. */
+kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const float *params,
+                              const float *bn_stats, const float *calib, int n_calib,
+                              const kws_convert_options *opt, kws_error *err);
+
+/* Frees what kws_imodel_convert allocated and zeroes m; NULL is allowed. */
+void kws_imodel_free(kws_imodel *m);
+
+/* Writes a table of m (op, shapes, bits, scales, bytes, arena offsets) to
+ * buf (size bytes, NUL-terminated); returns the length needed without the
+ * NUL, like snprintf. */
+size_t kws_imodel_summary(const kws_imodel *m, char *buf, size_t size);
 
 #endif

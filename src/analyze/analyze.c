@@ -9,7 +9,7 @@
 #define F32 4u                          /* bytes of a float */
 #define BIAS_INT 4u                     /* int32 bias */
 #define REQUANT_BYTES sizeof(kws_requant) /* {int32 multiplier, int32 shift} */
-#define AFFINE_BYTES (2u + 4u + REQUANT_BYTES) /* m int16 + b int32 + requant */
+#define AFFINE_PARAM_BYTES (2u + REQUANT_BYTES) /* m int16 + requant; b int32 is a bias */
 #define THRESH_BYTES 2u                 /* int16 sign threshold */
 
 kws_status kws_target_get(const char *name, kws_target *t, kws_error *err)
@@ -139,7 +139,8 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
                 q->wq = l->wq;
                 q->out_c = c, q->out_h = h, q->out_w = w;
                 q->macc = (uint64_t)c * h * w;
-                q->param_bytes = (size_t)c * (integer ? AFFINE_BYTES : 2 * F32);
+                q->bias_bytes = integer ? (size_t)c * BIAS_INT : 0;
+                q->param_bytes = (size_t)c * (integer ? AFFINE_PARAM_BYTES : 2 * F32);
                 q->in_place = 1;
                 break;
             }

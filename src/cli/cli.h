@@ -11,6 +11,7 @@ typedef int (*kws_cli_fn)(int argc, char **argv);
 int kws_cmd_mfcc(int argc, char **argv);
 int kws_cmd_train(int argc, char **argv);
 int kws_cmd_eval(int argc, char **argv);
+int kws_cmd_analyze(int argc, char **argv);
 
 
 /* Prints "kws <cmd>: <message>" to stderr and returns 1 (for `return kws_cli_fail(...)`). */

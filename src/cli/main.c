@@ -18,6 +18,7 @@ static const kws_cli_command commands[] = {
     {"mfcc", kws_cmd_mfcc, "compute the MFCC matrix of an audio file (CSV and PNG heat map)"},
     {"train", kws_cmd_train, "train a network on Speech Commands style data"},
     {"eval", kws_cmd_eval, "accuracy, per-class recall and confusion matrix of a model"},
+    {"analyze", kws_cmd_analyze, "per-layer flash, RAM and MACC of a network; fits the target?"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,217 @@
+/* imodel_run.c - runs a converted integer model (kws/imodel.h) on one input
+ * in a caller-provided arena, following the memory plan the converter
+ * fixed (device and host, C99: no malloc, no libm, no floats except in
+ * kws_imodel_quantize_input).
+ *
+ * It sequences the kernels of kws/runtime.h; the only arithmetic of its own
+ * is the optional int32 output layer (a dense product requantized without
+ * the int8 clamp) and the input quantizer.
+ */
+#include "kws/imodel.h"
+
+#include <string.h>
+
+#include "kws/runtime.h"
+
+size_t kws_imodel_arena_size(const kws_imodel *m)
+{
+    return m ? m->arena_size : 0;
+}
+
+/* ---- size accounting (what the device links: see kws/imodel.h) ---------- */
+
+kws_imodel_bytes kws_iop_bytes(const kws_iop *op)
+{
+    kws_imodel_bytes b = {0, 0, 0, 0};
+    size_t c = (size_t)op->out_c;
+    switch (op->kind) {
+    case KWS_IOP_CONV2D:
+        b.weights = c * (size_t)op->kernel * (size_t)op->kernel * (size_t)op->in_c;
+        break;
+    case KWS_IOP_DENSE:
+        b.weights = c * (size_t)op->in_c;
+        break;
+    case KWS_IOP_DENSE_BIN:
+        b.weights = kws_binary_weight_bytes(op->in_c, op->out_c);
+        break;
+    case KWS_IOP_AFFINE:
+        b.affine = c * sizeof(int16_t);
+        break;
+    case KWS_IOP_MAXPOOL:
+        return b;
+    }
+    b.biases = c * sizeof(int32_t);
+    b.requant = c * sizeof(kws_requant);
+    return b;
+}
+
+kws_imodel_bytes kws_imodel_bytes_total(const kws_imodel *m)
+{
+    kws_imodel_bytes t = {0, 0, 0, 0};
+    for (int i = 0; i < m->n_ops; i++) {
+        kws_imodel_bytes b = kws_iop_bytes(&m->ops[i]);
+        t.weights += b.weights;
+        t.biases += b.biases;
+        t.requant += b.requant;
+        t.affine += b.affine;
+    }
+    return t;
+}
+
+size_t kws_imodel_bytes_sum(kws_imodel_bytes b)
+{
+    return b.weights + b.biases + b.requant + b.affine;
+}
+
+const char *kws_iop_kind_str(kws_iop_kind k)
+{
+    switch (k) {
+    case KWS_IOP_CONV2D: return "conv2d_s8";
+    case KWS_IOP_MAXPOOL: return "maxpool2d_s8";
+    case KWS_IOP_AFFINE: return "ch_affine_s8";
+    case KWS_IOP_DENSE: return "dense_s8";
+    case KWS_IOP_DENSE_BIN: return "dense_bin_s8";
+    }
+    return "?";
+}
+
+int kws_imodel_argmax(const int32_t *logits, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (logits[i] > logits[best])
+            best = i;
+    return best;
+}
+
+/* rhaz(x / s) clamped to [-127, 127] without libm: the same integer as
+ * clamp(roundf(x / s)). NaN gives 0. */
+static int8_t quantize_one(float x, float s)
+{
+    float v = x / s;
+    if (v != v)
+        return 0;
+    if (v >= 127.0f)
+        return KWS_Q8_MAX;
+    if (v <= -127.0f)
+        return KWS_Q8_MIN;
+    int t = (int)v;            /* toward zero; |v| < 127 */
+    float f = v - (float)t;    /* exact */
+    if (f >= 0.5f)
+        t++;
+    else if (f <= -0.5f)
+        t--;
+    return (int8_t)t;
+}
+
+void kws_imodel_quantize_input(const kws_imodel *m, const float *x, int8_t *out)
+{
+    int C = m->in_c, H = m->in_h, W = m->in_w;
+    for (int c = 0; c < C; c++)
+        for (int h = 0; h < H; h++)
+            for (int w = 0; w < W; w++)
+                out[(h * W + w) * C + c] = quantize_one(x[(c * H + h) * W + w], m->in_scale);
+}
+
+/* The last dense layer with an int32 output: out[n] = rhaz(acc * M_n),
+ * saturated to +-(2^31 - 1). Binary weights when wbits is set. */
+static void dense_s32(const kws_iop *op, const int8_t *in, int32_t *out)
+{
+    int K = op->in_c;
+    size_t row = kws_binary_row_bytes(K);
+    for (int n = 0; n < op->out_c; n++) {
+        int32_t acc = op->bias ? op->bias[n] : 0;
+        if (op->wbits) {
+            const uint8_t *w = op->wbits + (size_t)n * row;
+            for (int k = 0; k < K; k++)
+                acc += ((w[k >> 3] >> (k & 7)) & 1) ? in[k] : -in[k];
+        } else {
+            const int8_t *w = op->weight + (size_t)n * (size_t)K;
+            for (int k = 0; k < K; k++)
+                acc += (int32_t)in[k] * w[k];
+        }
+        int64_t v = kws_requantize(acc, op->rq[n]);
+        if (v > INT32_MAX)
+            v = INT32_MAX;
+        if (v < -INT32_MAX)
+            v = -INT32_MAX;
+        out[n] = (int32_t)v;
+    }
+}
+
+static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch)
+{
+    const int8_t *in = base + op->in_off;
+    int8_t *out = base + op->out_off;
+    kws_requant_out q;
+    q.rq = op->rq;
+    q.act_min = op->act_min;
+    q.act_max = op->act_max;
+    switch (op->kind) {
+    case KWS_IOP_CONV2D: {
+        kws_conv2d_dims d;
+        d.h = op->in_h;
+        d.w = op->in_w;
+        d.in_c = op->in_c;
+        d.out_c = op->out_c;
+        d.kernel = op->kernel;
+        return kws_conv2d_s8(scratch, &d, &q, in, op->weight, op->bias, out);
+    }
+    case KWS_IOP_MAXPOOL: {
+        kws_pool_dims d;
+        d.h = op->in_h;
+        d.w = op->in_w;
+        d.c = op->in_c;
+        return kws_maxpool2d_s8(&d, in, out);
+    }
+    case KWS_IOP_AFFINE:
+        return kws_channel_affine_s8(&q, op->in_h * op->in_w, op->in_c, in, op->mul, op->bias,
+                                     out);
+    case KWS_IOP_DENSE:
+    case KWS_IOP_DENSE_BIN: {
+        if (op->out_s32) {
+            if (!op->rq || (!op->weight && !op->wbits))
+                return KWS_ERR_ARG;
+            dense_s32(op, in, (int32_t *)(void *)out);
+            return KWS_OK;
+        }
+        kws_dense_dims d;
+        d.in = op->in_c;
+        d.out = op->out_c;
+        if (op->kind == KWS_IOP_DENSE)
+            return kws_dense_s8(&d, &q, in, op->weight, op->bias, out);
+        return kws_dense_binary_s8(&d, &q, in, op->wbits, op->bias, out);
+    }
+    }
+    return KWS_ERR_ARG;
+}
+
+kws_status kws_imodel_run(const kws_imodel *m, void *arena, size_t arena_size, const int8_t *in,
+                          int32_t *logits)
+{
+    if (!m || !arena || !in || !logits || m->n_ops < 1 || m->n_ops > KWS_IMODEL_MAX_OPS ||
+        ((uintptr_t)arena & 7u) != 0)
+        return KWS_ERR_ARG;
+    if (arena_size < m->arena_size)
+        return KWS_ERR_ARENA;
+    int8_t *base = (int8_t *)arena;
+    size_t in_n = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
+    memmove(base + m->ops[0].in_off, in, in_n);
+    void *scratch = m->scratch_size ? (void *)(base + m->scratch_off) : NULL;
+    for (int i = 0; i < m->n_ops; i++) {
+        kws_status st = run_op(&m->ops[i], base, scratch);
+        if (st != KWS_OK)
+            return st;
+    }
+    const kws_iop *last = &m->ops[m->n_ops - 1];
+    if (m->out_s32) {
+        const int32_t *o = (const int32_t *)(const void *)(base + last->out_off);
+        for (int n = 0; n < m->n_classes; n++)
+            logits[n] = o[n];
+    } else {
+        const int8_t *o = base + last->out_off;
+        for (int n = 0; n < m->n_classes; n++)
+            logits[n] = o[n];
+    }
+    return KWS_OK;
+}
