@@ -1,12 +1,74 @@
 /* cmd_eval.c - `kws eval`: accuracy, per-class precision/recall and the
  * confusion matrix of a model on a split of a data set, plus its plots. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "kws/imodel.h"
 #include "kws/train.h"
+
+/* Evaluates the integer model (what the device runs) over `it`: each
+ * normalized window is quantized to int8 and run through kws_imodel_run. */
+static int eval_integer(const kws_imodel *im, kws_batch_iter *it, kws_confusion *cm,
+                        kws_error *err)
+{
+    size_t arena_size = kws_imodel_arena_size(im);
+    void *arena = aligned_alloc(8, (arena_size + 7) / 8 * 8);
+    int8_t *q = malloc((size_t)im->in_h * im->in_w * im->in_c);
+    int32_t logits[KWS_MAX_CLASSES];
+    int rc = -1;
+    memset(cm, 0, sizeof *cm);
+    cm->n_classes = im->n_classes;
+    if (!arena || !q || kws_batch_iter_begin(it, 0, err))
+        goto done;
+    kws_batch b;
+    int got;
+    size_t per = (size_t)im->in_h * im->in_w * im->in_c;
+    while ((got = kws_batch_iter_next(it, &b, err)) == 1) {
+        for (int i = 0; i < b.size; i++) {
+            kws_imodel_quantize_input(im, b.x + per * i, q);
+            kws_status st = kws_imodel_run(im, arena, arena_size, q, logits);
+            if (st) {
+                kws_error_set(err, st, "integer model run failed: %s", kws_status_str(st));
+                goto done;
+            }
+            int p = kws_imodel_argmax(logits, im->n_classes);
+            double zmax = (double)im->out_scale * logits[p], sum = 0.0; /* dequantized loss */
+            for (int c = 0; c < im->n_classes; c++)
+                sum += exp((double)im->out_scale * logits[c] - zmax);
+            cm->loss_sum += log(sum) - ((double)im->out_scale * logits[b.labels[i]] - zmax);
+            cm->counts[(size_t)b.labels[i] * im->n_classes + p]++;
+            cm->total++;
+        }
+    }
+    rc = got < 0 ? -1 : 0;
+done:
+    free(arena);
+    free(q);
+    return rc;
+}
+
+/* Calibration inputs for the integer conversion: up to n normalized
+ * windows of the training split, evenly spread over it. */
+static float *calibration_windows(const kws_dataset *ds, const kws_feature_store *fs,
+                                  const kws_feature_config *fc, const kws_norm *norm, int *n)
+{
+    size_t avail = ds->split_count[KWS_SPLIT_TRAIN];
+    if (avail == 0)
+        return NULL;
+    if ((size_t)*n > avail)
+        *n = (int)avail;
+    size_t per = (size_t)fc->mfcc.n_mfcc * fc->window_cols;
+    float *x = malloc(sizeof(float) * per * (size_t)*n);
+    for (int i = 0; x && i < *n; i++) {
+        size_t item = ds->split_items[KWS_SPLIT_TRAIN][(size_t)i * avail / (size_t)*n];
+        kws_features_window(fc, kws_feature_store_item(fs, item), norm, x + per * i);
+    }
+    return x;
+}
 
 static void help(void)
 {
@@ -23,21 +85,25 @@ static void help(void)
            "                        model path minus .kwsm, then '_')\n"
            "  --cache DIR|none      feature cache folder (default ~/.cache/kws)\n"
            "  --seed N              data set seed (default: the one the model was trained with)\n"
+           "  --integer             also run the integer model the device runs (int8 activations,\n"
+           "                        weights as the model's quantization says; calibrated on 256\n"
+           "                        training clips) and report its accuracy beside the float one\n"
            "  -h, --help            this help\n");
 }
 
 int kws_cmd_eval(int argc, char **argv)
 {
-    enum { O_DATA = 256, O_SPLIT, O_PLOTS, O_CACHE, O_SEED };
+    enum { O_DATA = 256, O_SPLIT, O_PLOTS, O_CACHE, O_SEED, O_INT };
     static const struct option opts[] = {
         {"data", 1, NULL, O_DATA},   {"model", 1, NULL, 'm'}, {"split", 1, NULL, O_SPLIT},
         {"plots", 1, NULL, O_PLOTS}, {"cache", 1, NULL, O_CACHE}, {"seed", 1, NULL, O_SEED},
+        {"integer", 0, NULL, O_INT},
         {"help", 0, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *model_path = NULL, *plots = NULL, *cache = NULL;
     kws_split split = KWS_SPLIT_TEST;
     long seed = -1;
-    int c, no_cache = 0;
+    int c, no_cache = 0, integer = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
         switch (c) {
@@ -62,6 +128,7 @@ int kws_cmd_eval(int argc, char **argv)
             if (kws_cli_parse_int("eval", "--seed", optarg, 0, 2147483647L, &seed))
                 return 1;
             break;
+        case O_INT: integer = 1; break;
         case 'h': help(); return 0;
         default: return kws_cli_fail("eval", "see 'kws eval --help'");
         }
@@ -176,6 +243,35 @@ int kws_cmd_eval(int argc, char **argv)
     printf("%s on %s (%s split, %zu clips, data set seed %ld):\n", model_path, data,
            kws_split_name(split), ds.split_count[split], seed);
     kws_confusion_print(stdout, cm, (const char(*)[KWS_WORD_MAX])ds.class_names);
+    if (integer) {
+        int n_calib = 256;
+        float *calib = calibration_windows(&ds, &fs, &fc, &norm, &n_calib);
+        kws_imodel im;
+        memset(&im, 0, sizeof im);
+        kws_convert_options co = kws_convert_options_default();
+        kws_confusion *icm = calloc(1, sizeof *icm);
+        int ok = calib && icm &&
+                 kws_imodel_convert(&im, &m.topo, m.params, m.bn_stats, calib, n_calib, &co,
+                                    &err) == KWS_OK &&
+                 eval_integer(&im, it, icm, &err) == 0;
+        if (ok) {
+            kws_imodel_bytes by = kws_imodel_bytes_total(&im);
+            printf("\ninteger model (int8 activations; %zu B of parameters, %zu B activation "
+                   "arena; calibrated on %d training clips):\n",
+                   kws_imodel_bytes_sum(by), kws_imodel_arena_size(&im), n_calib);
+            kws_confusion_print(stdout, icm, (const char(*)[KWS_WORD_MAX])ds.class_names);
+            printf("\nfloat/QAT %.2f %% -> integer %.2f %% (%+.2f points)\n",
+                   100.0 * kws_confusion_accuracy(cm), 100.0 * kws_confusion_accuracy(icm),
+                   100.0 * (kws_confusion_accuracy(icm) - kws_confusion_accuracy(cm)));
+        }
+        kws_imodel_free(&im);
+        free(calib);
+        free(icm);
+        if (!ok) {
+            kws_cli_fail("eval", "integer model: %s", err.msg[0] ? err.msg : "out of memory");
+            goto done;
+        }
+    }
 
     char prefix[KWS_ROOT_PATH_MAX + 8];
     if (!plots) {

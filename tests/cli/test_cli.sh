@@ -393,6 +393,13 @@ section_train_eval() {
         --cache none --plots "$tmp/ev_"
     check "eval val: 32 clips" grep -q '^accuracy [0-9.]* % (32 samples)' "$tmp/out"
     check "eval val: confusion SVG" is_svg "$tmp/ev_confusion_val.svg"
+    # the integer model the device runs: converted, run, and near the float accuracy
+    expect_ok "kws eval --integer" "$KWS" eval --data "$tmp/data" -m "$out" --integer \
+        --cache none --plots "$tmp/ev_"
+    check "eval --integer: reports the integer model" grep -q '^integer model (int8 activations' "$tmp/out"
+    int_acc=$(sed -n 's/^float\/QAT \([0-9.]*\) % -> integer \([0-9.]*\) %.*/\2/p' "$tmp/out")
+    check "eval --integer: integer accuracy >= 80 % ($int_acc)" \
+        awk -v a="${int_acc:-0}" 'BEGIN { exit !(a >= 80) }'
     expect_fail "eval: --split bogus" "--split.*'bogus'" \
         "$KWS" eval --data "$tmp/data" -m "$out" --split bogus
     expect_fail "eval: no --model" "--data and --model are required" \
