@@ -49,9 +49,10 @@
  * is not included: the device build measures it.
  *
  * ---- RAM, bytes ------------------------------------------------------------
- * Activation of n values by the producing layer's aq: float 4n, int8 n,
- * binary ceil(n / 8). The input tensor is int8 when the first conv/dense
- * layer has aq = int8 (a fully integer network), else float.
+ * A network with any quantized layer (w= or a= not float) runs on the
+ * integer runtime (kws/imodel.h), which keeps every tensor in int8: its
+ * activations count n bytes each (binary a= layers ceil(n / 8)), input
+ * included. An all-float network counts 4n (float activations).
  *
  *   arena, ping-pong  one buffer arena; each op reads its input at one end
  *                     and writes its output at the other, in-place ops

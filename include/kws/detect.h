@@ -113,9 +113,9 @@ typedef struct {
 
 kws_recognizer_config kws_recognizer_config_default(void);
 
-/* One detection. time_s estimates the word's center: the center of the
- * network input window at the decision hop, minus half the averaging window
- * (the average crosses the threshold about when the word is centered). */
+/* One detection. time_s estimates the word's centre: the centre of the
+ * network input window at the decision hop (the average crosses the
+ * threshold about when the word is centred in the window). */
 typedef struct {
     int label;
     const char *name;    /* class name (owned by the recognizer) */

@@ -81,9 +81,16 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
     if (first < 0)
         return kws_error_set(err, KWS_ERR_ARG, "analyze: topology has no conv2d or dense layer");
 
+    /* Any quantized layer puts the whole model on the integer runtime
+     * (kws/imodel.h), which keeps every tensor in int8, whatever a= says. */
+    int integer_model = 0;
+    for (int i = 0; i < t->n_layers; i++)
+        if (t->layers[i].kind != KWS_LAYER_FLATTEN &&
+            (t->layers[i].wq != KWS_QW_FLOAT || t->layers[i].aq != KWS_QA_FLOAT))
+            integer_model = 1;
     size_t n_in = (size_t)t->in_c * t->in_h * t->in_w;
     kws_analyze_row *in = add_row(a, KWS_AOP_INPUT, "input", -1);
-    in->aq = t->layers[first].aq == KWS_QA_FLOAT ? KWS_QA_FLOAT : KWS_QA_INT8;
+    in->aq = integer_model ? KWS_QA_INT8 : KWS_QA_FLOAT;
     in->out_c = t->in_c, in->out_h = t->in_h, in->out_w = t->in_w;
     in->act_bytes = act_bytes(n_in, in->aq);
     a->window_bytes = n_in * F32;
@@ -149,6 +156,8 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
         for (int k = first_row; k < a->n_rows; k++) {
             kws_analyze_row *q = &a->rows[k];
             q->aq = l->aq == KWS_QA_BINARY && k != a->n_rows - 1 ? KWS_QA_INT8 : l->aq;
+            if (integer_model && q->aq == KWS_QA_FLOAT)
+                q->aq = KWS_QA_INT8;
             q->act_bytes = act_bytes((size_t)q->out_c * q->out_h * q->out_w, q->aq);
             q->rom_bytes = q->weight_bytes + q->bias_bytes + q->param_bytes;
         }

@@ -287,9 +287,9 @@ void kws_analysis_print_compare(FILE *f, const kws_analysis *a, const char *cons
                 grp(c3, sizeof c3, bin_dense), grp(c4, sizeof c4, lo), lo / MIB, lo / KIB,
                 lo / 1000.0);
     }
-    fprintf(f, "int8, hybrid and binary-conv keep a=float (the paper's weights-only QAT), so "
-               "their RAM counts float activations; the integer runtime (kws/imodel.h) runs every "
-               "tensor in int8, i.e. the int8-act RAM column.\n");
+    fprintf(f, "Every quantized model runs on the integer runtime (kws/imodel.h), which keeps "
+               "every tensor in int8 even where training kept a=float (the paper's weights-only "
+               "QAT; activation scales are then calibrated): RAM counts int8 activations.\n");
     fprintf(f, "The paper's RAM is X-CUBE-AI's (float activations, its own buffer plan: 144,384 B "
                "activations + 8,400 B input/output = 149.20 KiB); ours is this runtime's arena "
                "(pooling not fused into the conv). Its MACC counts pooling and activations too "

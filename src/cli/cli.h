@@ -12,6 +12,23 @@ int kws_cmd_mfcc(int argc, char **argv);
 int kws_cmd_train(int argc, char **argv);
 int kws_cmd_eval(int argc, char **argv);
 int kws_cmd_analyze(int argc, char **argv);
+int kws_cmd_synth(int argc, char **argv);
+int kws_cmd_classify(int argc, char **argv);
+int kws_cmd_listen(int argc, char **argv);
+int kws_cmd_streams(int argc, char **argv);
+
+/* The model `kws listen`, `classify` and `streams` use without --model. */
+#define KWS_CLI_DEFAULT_MODEL "models/default.kwsm"
+
+/* Loads `path`, or with path NULL the default model (KWS_CLI_DEFAULT_MODEL
+ * in the working folder, else in the source tree); 0 on success, else
+ * prints why (naming --model when the default is missing) and returns 1. */
+#include "kws/model.h"
+int kws_cli_load_model(const char *cmd, const char *path, kws_model *m);
+
+/* Parses a whole decimal number in [lo, hi]; 0 on success, 1 with a message. */
+int kws_cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi,
+                        double *out);
 
 
 /* Prints "kws <cmd>: <message>" to stderr and returns 1 (for `return kws_cli_fail(...)`). */

@@ -18,7 +18,11 @@ static const kws_cli_command commands[] = {
     {"mfcc", kws_cmd_mfcc, "compute the MFCC matrix of an audio file (CSV and PNG heat map)"},
     {"train", kws_cmd_train, "train a network on Speech Commands style data"},
     {"eval", kws_cmd_eval, "accuracy, per-class recall and confusion matrix of a model"},
+    {"classify", kws_cmd_classify, "top classes of one-second clips, with probabilities"},
+    {"listen", kws_cmd_listen, "spot commands in a long recording or live audio on stdin"},
+    {"streams", kws_cmd_streams, "make long test streams and score detections (hit rate, FA/h)"},
     {"analyze", kws_cmd_analyze, "per-layer flash, RAM and MACC of a network; fits the target?"},
+    {"synth", kws_cmd_synth, "synthetic spoken words from TTS engines (espeak-ng, flite)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

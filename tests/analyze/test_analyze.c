@@ -118,8 +118,9 @@ static void test_int8(const kws_target *tg)
     CHECK_EQ_INT(an.rom_bytes, 563016);
     CHECK_EQ_INT(an.bias_bytes, 4 * (362 + bn_ch));
     CHECK(kws_analysis_fits(&an, tg, NULL, NULL));
-    /* a=float: the same RAM as FP32 */
-    CHECK_EQ_INT(an.arena_bytes, 267520);
+    /* the integer runtime keeps int8 tensors even though a=float: the peak is
+     * conv2d -> conv2d_1, 2 x 38 x 55 x 16 bytes (kws_imodel's plan says the same) */
+    CHECK_EQ_INT(an.arena_bytes, 2 * 38 * 55 * 16);
     CHECK_EQ_INT(an.macc - bn_macc(&an), 19161632);
 }
 
