@@ -10,16 +10,19 @@
  * Determinism: libespeak-ng carries hidden state from one utterance to the
  * next (e.g. the phase of its pitch flutter), so the same text, voice and
  * parameters give different samples depending on what was spoken before.
- * This process therefore never synthesizes itself: each utterance is made
- * in a forked child, which starts from the freshly initialised library and
- * sends its samples back through a pipe (about 1 ms per word).
+ * So no process synthesizes twice. At open, a helper process is forked
+ * (before any worker thread exists, so the fork is safe); it never speaks
+ * itself, and for each request forks a child that starts from the freshly
+ * initialised library, speaks once, sends its samples back and exits
+ * (about 1 ms per word):
  *
- *   parent: espeak_Initialize, voice lists ─fork─► child: set voice, speak,
- *           read pipe ◄──── [status, count, samples] ────┘  _exit */
+ *   kws ── request ──► helper (single-threaded) ─fork─► child: voice, speak
+ *       ◄───────────── [status, count, samples] ──────────┘   _exit */
 #include "synth_internal.h"
 
 #include <espeak-ng/speak_lib.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +93,58 @@ static int read_all(int fd, void *p, size_t len)
     return 1;
 }
 
+typedef struct {
+    char name[96];    /* "en-us+f3" */
+    char text[KWS_WORD_MAX];
+    int32_t wpm, pitch, range;
+    uint32_t seed;
+} request;
+
+static int req_fd = -1, resp_fd = -1;
+static pid_t helper_pid = -1;
+
+/* In a fresh child: speak one request, write [status, count, samples]. */
+static void speak_child(const request *q, int out)
+{
+    int32_t head[2] = {0, 0};
+    buf_n = 0;
+    buf_failed = 0;
+    srand(q->seed);
+    if (espeak_SetVoiceByName(q->name) != EE_OK) {
+        head[0] = 1;
+    } else {
+        espeak_SetParameter(espeakRATE, q->wpm, 0);
+        espeak_SetParameter(espeakPITCH, q->pitch, 0);
+        espeak_SetParameter(espeakRANGE, q->range, 0);
+        espeak_SetParameter(espeakVOLUME, 100, 0);
+        if (espeak_Synth(q->text, strlen(q->text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_AUTO,
+                         NULL, NULL) != EE_OK || buf_failed)
+            head[0] = 2;
+    }
+    head[1] = head[0] ? 0 : (int32_t)buf_n;
+    int ok = write_all(out, head, sizeof head) && write_all(out, buf, (size_t)head[1] * sizeof *buf);
+    _exit(ok ? 0 : 3);
+}
+
+/* The helper: one child per request until the request pipe closes. */
+static void helper_loop(int in, int out)
+{
+    request q;
+    while (read_all(in, &q, sizeof q)) {
+        q.name[sizeof q.name - 1] = q.text[sizeof q.text - 1] = '\0';
+        pid_t pid = fork();
+        if (pid == 0)
+            speak_child(&q, out);
+        int wst = 0;
+        if (pid < 0 || waitpid(pid, &wst, 0) < 0 || !WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+            int32_t head[2] = {2, 0};
+            if (!write_all(out, head, sizeof head))
+                break;
+        }
+    }
+    _exit(0);
+}
+
 kws_status kws_synth_espeak_open(kws_error *err)
 {
     kws_status st = KWS_OK;
@@ -139,6 +194,29 @@ kws_status kws_synth_espeak_open(kws_error *err)
         st = kws_error_set(err, KWS_ERR_UNSUPPORTED, "espeak: no English voice installed");
         goto done;
     }
+    int rq[2], rs[2];
+    if (pipe(rq) != 0 || pipe(rs) != 0) {
+        espeak_Terminate();
+        st = kws_error_set(err, KWS_ERR_IO, "espeak: pipe failed");
+        goto done;
+    }
+    helper_pid = fork();
+    if (helper_pid == 0) {
+        close(rq[1]);
+        close(rs[0]);
+        helper_loop(rq[0], rs[1]);
+    }
+    close(rq[0]);
+    close(rs[1]);
+    if (helper_pid < 0) {
+        close(rq[1]);
+        close(rs[0]);
+        espeak_Terminate();
+        st = kws_error_set(err, KWS_ERR_NOMEM, "espeak: fork failed");
+        goto done;
+    }
+    req_fd = rq[1];
+    resp_fd = rs[0];
     opened = 1;
 done:
     pthread_mutex_unlock(&lock);
@@ -181,53 +259,27 @@ kws_status kws_synth_espeak_say(int voice, const char *text, const kws_synth_pro
     used->pitch = (float)pitch;
     used->range = (float)range;
 
+    request q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.name, sizeof q.name, "%s", name);
+    if (strlen(text) >= sizeof q.text)
+        return kws_error_set(err, KWS_ERR_ARG, "espeak: '%s' is too long", text);
+    strcpy(q.text, text);
+    q.wpm = wpm;
+    q.pitch = pitch;
+    q.range = range;
+    q.seed = p->seed;
+
     kws_status st = KWS_OK;
     pthread_mutex_lock(&lock);
-    int fd[2];
-    if (pipe(fd) != 0) {
-        st = kws_error_set(err, KWS_ERR_IO, "espeak: pipe failed");
-        goto done;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        st = kws_error_set(err, KWS_ERR_NOMEM, "espeak: fork failed");
-        goto done;
-    }
-    if (pid == 0) { /* child: speak from the pristine state, send, exit */
-        close(fd[0]);
-        int32_t head[2] = {0, 0};
-        buf_n = 0;
-        buf_failed = 0;
-        if (espeak_SetVoiceByName(name) != EE_OK) {
-            head[0] = 1;
-        } else {
-            espeak_SetParameter(espeakRATE, wpm, 0);
-            espeak_SetParameter(espeakPITCH, pitch, 0);
-            espeak_SetParameter(espeakRANGE, range, 0);
-            espeak_SetParameter(espeakVOLUME, 100, 0);
-            if (espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_AUTO, NULL,
-                             NULL) != EE_OK || buf_failed)
-                head[0] = 2;
-        }
-        head[1] = head[0] ? 0 : (int32_t)buf_n;
-        int ok = write_all(fd[1], head, sizeof head) &&
-                 write_all(fd[1], buf, (size_t)head[1] * sizeof *buf);
-        _exit(ok ? 0 : 3);
-    }
-    close(fd[1]);
     int32_t head[2] = {0, 0};
-    int got = read_all(fd[0], head, sizeof head);
     short *s16 = NULL;
+    int got = write_all(req_fd, &q, sizeof q) && read_all(resp_fd, head, sizeof head);
     if (got && head[0] == 0 && head[1] > 0) {
         s16 = malloc((size_t)head[1] * sizeof *s16);
-        got = s16 && read_all(fd[0], s16, (size_t)head[1] * sizeof *s16);
+        got = s16 && read_all(resp_fd, s16, (size_t)head[1] * sizeof *s16);
     }
-    close(fd[0]);
-    int wst = 0;
-    waitpid(pid, &wst, 0);
-    if (!got || !WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || head[0] != 0) {
+    if (!got || head[0] != 0) {
         free(s16);
         st = kws_error_set(err, KWS_ERR_ARG, "espeak: %s of '%s' with %s failed",
                            head[0] == 1 ? "voice selection" : "synthesis", text, name);
@@ -255,8 +307,14 @@ done:
 void kws_synth_espeak_close(void)
 {
     pthread_mutex_lock(&lock);
-    if (opened)
+    if (opened) {
+        close(req_fd); /* the helper sees end of input and exits */
+        close(resp_fd);
+        waitpid(helper_pid, NULL, 0);
+        req_fd = resp_fd = -1;
+        helper_pid = -1;
         espeak_Terminate();
+    }
     opened = 0;
     free(buf);
     buf = NULL;
