@@ -24,61 +24,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/kws-detect-cli-XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME="$tmp/xdg-cache"
 
-checks=0
-failures=0
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL [$section]: $*" >&2
-}
-check() {
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    "$@" || fail "$what"
-}
-run() {
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-}
-no_crash() {
-    if ((rc >= 128)) || grep -qE 'Sanitizer|runtime error:' "$tmp/err"; then
-        fail "$1: crashed or sanitizer report (status $rc):"
-        sed 's/^/    /' "$tmp/err" | head -20 >&2
-        return 1
-    fi
-}
-expect_ok() {
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    run "$@"
-    no_crash "$what" || return 1
-    if ((rc != 0)); then
-        fail "$what: exit status $rc, expected 0; stderr:"
-        sed 's/^/    /' "$tmp/err" | head -20 >&2
-        return 1
-    fi
-}
-expect_fail() {
-    local what=$1 pattern=$2
-    shift 2
-    checks=$((checks + 1))
-    run "$@"
-    no_crash "$what" || return 1
-    if ((rc == 0)); then
-        fail "$what: exit status 0, expected failure"
-        return 1
-    fi
-    if ! grep -qiE -- "$pattern" "$tmp/err" || ! grep -q '^kws' "$tmp/err"; then
-        fail "$what: stderr does not match /$pattern/:"
-        sed 's/^/    /' "$tmp/err" | head -10 >&2
-        return 1
-    fi
-}
-is_svg() {
-    [[ $(head -c 5 "$1") == '<?xml' ]] && grep -q '<svg ' "$1" &&
-        [[ $(tail -c 7 "$1" | tr -d '\n') == '</svg>' ]]
-}
+. "$SRC/tests/cli/assert.sh"
 
 # The data set and a 5-class tiny model trained on it.
 setup() {
