@@ -64,4 +64,44 @@ static inline void fx_model(kws_model *m, const kws_net *net, float *store)
     m->meta_len = strlen(m->meta);
 }
 
+/* Four separable classes for tiny training tests: a bright 3x3 blob in one
+ * quadrant of a noisy 8x8 image, at a jittered position.
+ * x: (n, 1, 8, 8); y: (n) in 0..3 */
+enum { FX_BLOB_H = 8, FX_BLOB_W = 8, FX_BLOB_K = 4 };
+static inline void fx_blob_data(float *x, int *y, int n, kws_rng *r)
+{
+    const int H = FX_BLOB_H, W = FX_BLOB_W;
+    for (int s = 0; s < n; s++) {
+        int k = kws_rng_below(r, FX_BLOB_K);
+        y[s] = k;
+        float *img = x + (size_t)s * H * W;
+        for (int i = 0; i < H * W; i++)
+            img[i] = 0.6f * kws_rng_normal(r);
+        int cy = (k / 2) * 4 + 1 + kws_rng_below(r, 2), cx = (k % 2) * 4 + 1 + kws_rng_below(r, 2);
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+                img[(cy + dy) * W + (cx + dx)] += 1.0f;
+    }
+}
+
+/* Top-1 accuracy of net (n_classes outputs, inference mode) on fx_blob_data,
+ * in batches of `batch` <= the net's max_batch. */
+static inline float fx_blob_accuracy(kws_net *net, const float *x, const int *y, int n, int batch)
+{
+    const int K = net->topo.n_classes, per = FX_BLOB_H * FX_BLOB_W;
+    int correct = 0;
+    for (int s = 0; s < n; s += batch) {
+        int b = n - s < batch ? n - s : batch;
+        kws_net_forward(net, x + (size_t)s * per, b, KWS_MODE_INFER);
+        for (int i = 0; i < b; i++) {
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (net->logits[i * K + k] > net->logits[i * K + best])
+                    best = k;
+            correct += best == y[s + i];
+        }
+    }
+    return (float)correct / (float)n;
+}
+
 #endif

@@ -13,39 +13,6 @@
 
 enum { H = 8, W = 8, K = 4, BATCH = 32, N_TRAIN = 1024, N_TEST = 512, EPOCHS = 6 };
 
-/* x: (n, 1, H, W); y: (n) */
-static void make_data(float *x, int *y, int n, kws_rng *r)
-{
-    for (int s = 0; s < n; s++) {
-        int k = kws_rng_below(r, K);
-        y[s] = k;
-        float *img = x + (size_t)s * H * W;
-        for (int i = 0; i < H * W; i++)
-            img[i] = 0.6f * kws_rng_normal(r);
-        int cy = (k / 2) * 4 + 1 + kws_rng_below(r, 2), cx = (k % 2) * 4 + 1 + kws_rng_below(r, 2);
-        for (int dy = -1; dy <= 1; dy++)
-            for (int dx = -1; dx <= 1; dx++)
-                img[(cy + dy) * W + (cx + dx)] += 1.0f;
-    }
-}
-
-static float accuracy(kws_net *net, const float *x, const int *y, int n)
-{
-    int correct = 0;
-    for (int s = 0; s < n; s += BATCH) {
-        int b = n - s < BATCH ? n - s : BATCH;
-        kws_net_forward(net, x + (size_t)s * H * W, b, KWS_MODE_INFER);
-        for (int i = 0; i < b; i++) {
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (net->logits[i * K + k] > net->logits[i * K + best])
-                    best = k;
-            correct += best == y[s + i];
-        }
-    }
-    return (float)correct / (float)n;
-}
-
 int main(void)
 {
     kws_topology t;
@@ -66,9 +33,9 @@ int main(void)
     float *xtr = malloc(sizeof(float) * N_TRAIN * H * W);
     float *xte = malloc(sizeof(float) * N_TEST * H * W);
     int *ytr = malloc(sizeof(int) * N_TRAIN), *yte = malloc(sizeof(int) * N_TEST);
-    make_data(xtr, ytr, N_TRAIN, &r);
-    make_data(xte, yte, N_TEST, &r);
-    float before = accuracy(&net, xte, yte, N_TEST);
+    fx_blob_data(xtr, ytr, N_TRAIN, &r);
+    fx_blob_data(xte, yte, N_TEST, &r);
+    float before = fx_blob_accuracy(&net, xte, yte, N_TEST, BATCH);
 
     kws_adam opt = {3e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 1, 0};
     float probs[BATCH * K], dlogits[BATCH * K];
@@ -91,7 +58,7 @@ int main(void)
             first_loss = (float)(sum / batches);
         last_loss = (float)(sum / batches);
     }
-    float after = accuracy(&net, xte, yte, N_TEST);
+    float after = fx_blob_accuracy(&net, xte, yte, N_TEST, BATCH);
     printf("train: loss %.4f -> %.4f, held-out accuracy %.1f %% -> %.1f %% (%ld steps)\n",
            (double)first_loss, (double)last_loss, 100.0 * before, 100.0 * after, opt.step);
     CHECK(after > 0.95f);
@@ -108,7 +75,7 @@ int main(void)
             kws_net n2;
             if (CHECK(kws_net_create(&n2, &back.topo, BATCH, &e) == KWS_OK)) {
                 kws_net_set_params(&n2, back.params, back.bn_stats);
-                CHECK(accuracy(&n2, xte, yte, N_TEST) == after);
+                CHECK(fx_blob_accuracy(&n2, xte, yte, N_TEST, BATCH) == after);
                 kws_net_free(&n2);
             }
             kws_model_free(&back);

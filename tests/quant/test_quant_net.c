@@ -28,40 +28,6 @@ enum { H = 8, W = 8, K = 4, BATCH = 32, N_TRAIN = 1024, N_TEST = 512, EPOCHS = 6
     "dense 16 relu bn\n"                                                                  \
     "dense 4\n"
 
-/* Four classes: a bright blob in one quadrant of a noisy 8x8 image.
- * x: (n, 1, H, W); y: (n) */
-static void make_data(float *x, int *y, int n, kws_rng *r)
-{
-    for (int s = 0; s < n; s++) {
-        int k = kws_rng_below(r, K);
-        y[s] = k;
-        float *img = x + (size_t)s * H * W;
-        for (int i = 0; i < H * W; i++)
-            img[i] = 0.6f * kws_rng_normal(r);
-        int cy = (k / 2) * 4 + 1 + kws_rng_below(r, 2), cx = (k % 2) * 4 + 1 + kws_rng_below(r, 2);
-        for (int dy = -1; dy <= 1; dy++)
-            for (int dx = -1; dx <= 1; dx++)
-                img[(cy + dy) * W + (cx + dx)] += 1.0f;
-    }
-}
-
-static float accuracy(kws_net *net, const float *x, const int *y, int n)
-{
-    int correct = 0;
-    for (int s = 0; s < n; s += BATCH) {
-        int b = n - s < BATCH ? n - s : BATCH;
-        kws_net_forward(net, x + (size_t)s * H * W, b, KWS_MODE_INFER);
-        for (int i = 0; i < b; i++) {
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (net->logits[i * K + k] > net->logits[i * K + best])
-                    best = k;
-            correct += best == y[s + i];
-        }
-    }
-    return (float)correct / (float)n;
-}
-
 static int make_net(kws_net *net, const char *text, kws_quant_mode mode)
 {
     kws_topology t;
@@ -217,7 +183,7 @@ static void train_mode(kws_quant_mode mode, const float *xtr, const int *ytr, co
             kws_adam_step(&opt, net.params, net.grads, net.adam_m, net.adam_v, net.decay_mask,
                           net.n_params);
         }
-    float acc = accuracy(&net, xte, yte, N_TEST);
+    float acc = fx_blob_accuracy(&net, xte, yte, N_TEST, BATCH);
     printf("%s: held-out accuracy %.1f %% after %ld steps\n", kws_quant_mode_str(mode),
            100.0 * acc, opt.step);
     CHECK(acc > 0.9f);
@@ -279,8 +245,8 @@ int main(void)
     float *xtr = malloc(sizeof(float) * N_TRAIN * H * W);
     float *xte = malloc(sizeof(float) * N_TEST * H * W);
     int *ytr = malloc(sizeof(int) * N_TRAIN), *yte = malloc(sizeof(int) * N_TEST);
-    make_data(xtr, ytr, N_TRAIN, &r);
-    make_data(xte, yte, N_TEST, &r);
+    fx_blob_data(xtr, ytr, N_TRAIN, &r);
+    fx_blob_data(xte, yte, N_TEST, &r);
 
     test_float_path(xtr, ytr);
     test_binary_ste(xtr, ytr);
