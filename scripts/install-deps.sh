@@ -9,7 +9,8 @@ what=${1:-test}
 run_pkgs="cmake make gcc pkg-config libsndfile1-dev libsamplerate0-dev zlib1g-dev libopenblas-dev gnuplot-nox espeak-ng
           libespeak-ng-dev flite1-dev"
 test_pkgs="$run_pkgs gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-           python3 python3-numpy python3-torch python3-torchaudio"
+           python3 python3-numpy python3-torch python3-torchaudio
+           clang libclang-rt-dev valgrind"
 case "$what" in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;

@@ -21,17 +21,22 @@
  *                          permutes dense columns instead)
  *
  * ---- ROM (flash) per row, bytes -------------------------------------------
- * A layer with wq = float is a float layer; any other wq runs on the integer
- * runtime (docs/quantization.md) and is stored in its formats:
+ * A network whose layers are all float (w= and a=) is a float model. Any
+ * quantized layer puts the whole network on the integer runtime
+ * (docs/quantization.md), stored in its formats; its w=float layers become
+ * int8, as the converter (kws/imodel.h) makes them. The integer ROM total is
+ * kws_imodel_bytes_total of the converted model, byte for byte (tested):
  *
  *   float conv/dense   weights 4 * n_weight, bias 4 * n_out
  *   int8 conv/dense    weights 1 * n_weight (int8)
  *   int4 conv/dense    weights 1 * n_weight (docs: int8 container; nibble
  *                      packing would halve it, no kernel reads that yet)
- *   binary conv/dense  weights n_out * ceil(per_out / 8), per_out = K
- *                      (dense) or k * k * Cin (conv, one row per output
- *                      channel, same LSB-first packing); 7488x64 -> 59,904
- *                      (= kws_binary_weight_bytes, tested)
+ *   binary dense       weights N * ceil(K / 8) (kws_binary_weight_bytes):
+ *                      7488x64 -> 59,904
+ *   binary conv        weights Cout * k * k * ceil(Cin / 8)
+ *                      (kws_conv2d_binary_weight_bytes: each tap padded to
+ *                      a byte; = Cout * k*k*Cin / 8 when 8 divides Cin):
+ *                      paper conv2d_4 2,304, conv2d_5 4,608
  *   integer conv/dense bias 4 * n_out (int32), params 8 * n_out (one
  *                      kws_requant {int32 multiplier, int32 shift} per
  *                      output channel; binary alpha_c lives in it)

@@ -104,7 +104,9 @@ kws_dataset_config kws_dataset_config_default(void);
 kws_status kws_dataset_config_set_words(kws_dataset_config *cfg, const char *csv,
                                         kws_error *err);
 
-/* Appends a root from "DIR" or "DIR:WEIGHT" (weight a positive number; a
+/* Appends a root from "DIR" or "DIR:WEIGHT" (weight a number >= 0; 0 keeps
+ * the root's validation and test clips but trains on none of its clips,
+ * e.g. synthetic-only training evaluated on real data; a
  * suffix after the last ':' that is not a number is part of the path).
  * The first root added is the real data; `synthetic` applies to extra
  * roots only. */

@@ -13,8 +13,12 @@
  *  - kws_recognizer (host): one object from int16 samples to events:
  *
  *      samples (any chunk size) ─► kws_mfcc_stream (column per hop, 55-column
- *      window) ─► model normalization ─► kws_net (every `stride` hops) ─►
+ *      window) ─► model normalization ─► network (every `stride` hops) ─►
  *      softmax ─► kws_detector ─► callback(event)
+ *
+ *    The network is the integer model the device runs (kws/imodel.h: int8
+ *    input and activations, the model's stored calibration ranges) or, on
+ *    request or for a model without calibration ranges, the float/QAT net.
  *
  * Decision rule of kws_detector_push at hop h (hops strictly increasing):
  *   1. the result is stored; results with hop <= h - window_hops are dropped;
@@ -109,7 +113,11 @@ typedef struct {
                             results the window can hold (at least 1) */
     int stride;          /* run the network every `stride` hops; 1 */
     int ignore_special;  /* 1: never report _unknown_ and _silence_; 1 */
+    int engine;          /* KWS_ENGINE_AUTO (integer when the model carries
+                            calibration ranges, else float), _INTEGER, _FLOAT */
 } kws_recognizer_config;
+
+enum { KWS_ENGINE_AUTO = 0, KWS_ENGINE_INTEGER = 1, KWS_ENGINE_FLOAT = 2 };
 
 kws_recognizer_config kws_recognizer_config_default(void);
 
@@ -161,6 +169,14 @@ double kws_recognizer_hop_time(const kws_recognizer *r, uint64_t hop);
 double kws_recognizer_hop_seconds(const kws_recognizer *r);
 
 int kws_recognizer_n_classes(const kws_recognizer *r);
+
+/* Network runs since the start (or the last reset) in *runs (may be NULL);
+ * returns how many of them had a NaN or an infinity in their input window
+ * (the normalized features) or in their probabilities. */
+uint64_t kws_recognizer_nonfinite(const kws_recognizer *r, uint64_t *runs);
+
+/* KWS_ENGINE_INTEGER or KWS_ENGINE_FLOAT: the network actually run. */
+int kws_recognizer_engine(const kws_recognizer *r);
 const char *kws_recognizer_class_name(const kws_recognizer *r, int label);
 
 /* ---- helpers shared with `kws classify` ------------------------------------ */
@@ -171,5 +187,16 @@ void kws_model_normalize_input(const kws_model *m, float *x);
 
 /* Softmax of n logits into probs (max-subtracted, in float). */
 void kws_probs_from_logits(float *probs, const float *logits, int n);
+
+/* One network input x (in_h, in_w), normalized, through the model's network:
+ * class probabilities into probs (n_classes). The network is the integer
+ * model (engine KWS_ENGINE_INTEGER; needs the model's calibration ranges) or
+ * the float/QAT net; KWS_ENGINE_AUTO picks as the recognizer does. */
+typedef struct kws_classifier kws_classifier;
+kws_status kws_classifier_create(kws_classifier **out, const kws_model *m, int engine,
+                                 kws_error *err);
+kws_status kws_classifier_run(kws_classifier *c, const float *x, float *probs);
+int kws_classifier_engine(const kws_classifier *c);
+void kws_classifier_free(kws_classifier *c);
 
 #endif

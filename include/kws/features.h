@@ -231,6 +231,14 @@ kws_status kws_feature_store_build(kws_feature_store *fs, const kws_dataset *ds,
 /* Features of item i: (n_frames, n_mfcc). */
 const float *kws_feature_store_item(const kws_feature_store *fs, size_t i);
 
+/* Calibration inputs for the integer conversion (kws/convert.h): up to *n
+ * normalized windows (n, n_mfcc, window_cols) of the training split, evenly
+ * spread over it (*n lowered to the split's size). malloc'd; NULL if the
+ * split is empty or memory runs out. */
+float *kws_features_calibration_windows(const kws_dataset *ds, const kws_feature_store *fs,
+                                        const kws_feature_config *fc, const kws_norm *norm,
+                                        int *n);
+
 void kws_feature_store_free(kws_feature_store *fs);
 
 /* Per-coefficient mean and (population) std over the window columns of the

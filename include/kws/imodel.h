@@ -16,13 +16,16 @@
  *   KWS_IOP_AFFINE   kws_channel_affine_s8  batch norm after ReLU / pool
  *   KWS_IOP_DENSE    kws_dense_s8         weight (N, K) int8
  *   KWS_IOP_DENSE_BIN kws_dense_binary_s8 weight (N, ceil(K/8)) packed bits
+ *   KWS_IOP_CONV2D_BIN kws_conv2d_binary_s8 weight (Cout, k, k, ceil(Cin/8))
+ *                     packed bits (a w=binary conv2d layer)
  *
  * The converter maps a topology layer (conv2d/dense, then its post ops in
  * the order written) onto these ops:
  *   - batch norm directly after the conv/dense (before any ReLU or pool) is
  *     folded: the QAT weight codes are kept (negated where gamma < 0), the
  *     factor |a_c| goes into the channel's scale and so into the
- *     requantization multiplier, and a_c * b + d_c into the bias;
+ *     requantization multiplier, and a_c * b + d_c into the bias (binary
+ *     layers too: a negated +-1 code is the flipped bit);
  *   - batch norm after ReLU or pool becomes a KWS_IOP_AFFINE (the recipe of
  *     docs/quantization.md section 3), run in place;
  *   - ReLU is the clamp act_min = 0 of the layer's last requantizing op
@@ -39,7 +42,9 @@
  * Every op that is not in place reads one side and writes the other, so
  * act_peak = max over ops of in_bytes + out_bytes (rounded to 4): the two
  * live tensors never overlap. Affine ops run in place. The conv scratch
- * (kws_conv2d_s8_scratch_size; 0 for the reference kernel) follows.
+ * follows: the largest kws_conv2d_s8_fast_scratch_size of the model's convs
+ * (the fast kernel's int16 weights of 4 output channels; paper net 4,608
+ * bytes; the reference kernel needs none).
  *
  * Typical use on the device (error checks left out):
  *
@@ -67,7 +72,8 @@ typedef enum {
     KWS_IOP_MAXPOOL,
     KWS_IOP_AFFINE,
     KWS_IOP_DENSE,
-    KWS_IOP_DENSE_BIN
+    KWS_IOP_DENSE_BIN,
+    KWS_IOP_CONV2D_BIN
 } kws_iop_kind;
 
 typedef struct {
@@ -76,11 +82,12 @@ typedef struct {
     int layer;                /* index of the topology layer it comes from */
     int in_h, in_w, in_c;     /* input (H, W, C); dense: (1, 1, K) */
     int out_h, out_w, out_c;  /* output (H, W, C); dense: (1, 1, N) */
-    int kernel;               /* conv2d: k; else 0 */
+    int kernel;               /* CONV2D, CONV2D_BIN: k; else 0 */
 
     /* parameters (NULL where the kind has none) */
     const int8_t *weight;     /* CONV2D (Cout, k, k, Cin), DENSE (N, K) codes */
-    const uint8_t *wbits;     /* DENSE_BIN (N, ceil(K/8)), LSB first, 1 = +1 */
+    const uint8_t *wbits;     /* DENSE_BIN (N, ceil(K/8)), CONV2D_BIN (Cout, k, k,
+                                 ceil(Cin/8)); LSB first, 1 = +1 */
     const int16_t *mul;       /* AFFINE (C) m_c */
     const int32_t *bias;      /* (out_c) */
     const kws_requant *rq;    /* (out_c) */
@@ -105,8 +112,9 @@ typedef struct {
     int n_classes;
     int out_s32;              /* logits are int32 (1) or int8 codes (0) */
     float out_scale;          /* real logit = out_scale * code */
-    int n_ops;
-    kws_iop ops[KWS_IMODEL_MAX_OPS];
+    int n_ops;                /* 1..KWS_IMODEL_MAX_OPS */
+    const kws_iop *ops;       /* (n_ops): the converter's storage on the host, a
+                                 const table in flash in `kws export`'s code */
     size_t act_peak;          /* bytes of activation RAM (both ping-pong sides) */
     size_t scratch_off, scratch_size;
     size_t arena_size;        /* act_peak rounded to 8 + scratch_size */
@@ -117,7 +125,7 @@ typedef struct {
 
 typedef struct {
     size_t weights;   /* weight codes as stored: int8/int4 1 byte each, binary 1 bit
-                         each with rows padded to bytes */
+                         each with rows (dense) or taps (conv) padded to bytes */
     size_t biases;    /* int32 biases: 4 bytes per output channel */
     size_t requant;   /* kws_requant: 8 bytes per output channel */
     size_t affine;    /* AFFINE m_c: 2 bytes per channel (its b_c counts as a bias) */
@@ -140,10 +148,48 @@ size_t kws_imodel_arena_size(const kws_imodel *m);
 /* Runs the model on one input. arena: arena_size bytes, 8-byte aligned
  * (KWS_ERR_ARG otherwise); in: (H, W, C) codes (may point anywhere, also
  * into the arena's input slot); logits (n_classes) receives the output codes
- * widened to int32. Returns KWS_ERR_ARENA if arena_size <
- * kws_imodel_arena_size(m) (nothing is written), or a kernel's status. */
+ * widened to int32. Before anything is written the model passes
+ * kws_imodel_check against arena_size: KWS_ERR_ARENA if arena_size <
+ * kws_imodel_arena_size(m), its other codes for a malformed model. Then a
+ * kernel's status. */
 kws_status kws_imodel_run(const kws_imodel *m, void *arena, size_t arena_size, const int8_t *in,
                           int32_t *logits);
+
+/* Validates m before it runs (src/runtime/imodel_check.c): for a model
+ * compiled into firmware or read from outside, not only one the converter
+ * just made. Returns
+ *   KWS_ERR_ARG    NULL model or table, n_ops outside 1..KWS_IMODEL_MAX_OPS,
+ *                  or an op without the parameter arrays its kind needs;
+ *   KWS_ERR_SHAPE  a dimension outside 1..65536, an op whose input is not
+ *                  the previous op's output (a dense op takes it flattened),
+ *                  kind rules (conv keeps H x W with an odd k <= 15, pool
+ *                  halves, dense is 1 x 1), int32 output not on the last dense
+ *                  op, or a last output other than n_classes;
+ *   KWS_ERR_FORMAT an unknown op kind, requantization or clamp bounds out of
+ *                  range, or a memory plan that is not one: a tensor outside
+ *                  the activation area, an input not where the previous op
+ *                  wrote, input and output overlapping (in-place affine
+ *                  excepted), scratch outside the arena;
+ *   KWS_ERR_ARENA  arena_size < kws_imodel_arena_size(m).
+ * bad_op (may be NULL) receives the index of the offending op, -1 for the
+ * model itself. It does not see the parameter bytes (kws/deployed.h has a
+ * CRC for those). */
+kws_status kws_imodel_check(const kws_imodel *m, size_t arena_size, int *bad_op);
+
+/* Which kernels run the ops: the Cortex-M4 kernels of kws/runtime.h
+ * (..._fast: SMLAD and friends on the device, the same integers in plain C
+ * elsewhere) or the plain C references. The logits are bit-identical
+ * either way (tests/runtime/test_kernels_fast.c). */
+typedef enum {
+    KWS_KERNELS_FAST,       /* kws_imodel_run's choice */
+    KWS_KERNELS_REFERENCE
+} kws_kernel_set;
+
+/* kws_imodel_run with the kernels chosen. A conv whose fast scratch
+ * (kws_conv2d_s8_fast_scratch_size) exceeds m->scratch_size - a plan made
+ * without it - runs the reference kernel. KWS_ERR_ARG for an unknown set. */
+kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, void *arena,
+                                  size_t arena_size, const int8_t *in, int32_t *logits);
 
 /* Quantizes a normalized (z-scored) float input x (C, H, W) - the trainer's
  * layout - into out (H, W, C): clamp(rhaz(x / in_scale), -127, 127).
@@ -184,6 +230,22 @@ kws_convert_options kws_convert_options_default(void);
 kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const float *params,
                               const float *bn_stats, const float *calib, int n_calib,
                               const kws_convert_options *opt, kws_error *err);
+
+/* The calibration step of kws_imodel_convert on its own: ranges[0] = max |x|
+ * over the calibration inputs, ranges[1 + i] = max |x| of kws_net op i's
+ * output (net.c's op order); *n_ranges = 1 + the net's op count (at most
+ * max_ranges). A trained model stores these (kws/model.h, CALIB section), so
+ * it converts to the same integer model anywhere, without the data. */
+kws_status kws_imodel_calibrate(const kws_topology *topo, const float *params,
+                                const float *bn_stats, const float *calib, int n_calib,
+                                float *ranges, int max_ranges, int *n_ranges, kws_error *err);
+
+/* kws_imodel_convert with ranges from kws_imodel_calibrate (KWS_ERR_SHAPE
+ * if n_ranges does not fit the topology). */
+kws_status kws_imodel_convert_calibrated(kws_imodel *m, const kws_topology *topo,
+                                         const float *params, const float *bn_stats,
+                                         const float *ranges, int n_ranges,
+                                         const kws_convert_options *opt, kws_error *err);
 
 /* Frees what kws_imodel_convert allocated and zeroes m; NULL is allowed. */
 void kws_imodel_free(kws_imodel *m);

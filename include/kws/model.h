@@ -15,7 +15,7 @@
  *                 u64 offset, u64 size (bytes)
  *   ...           section data, each at a multiple of 8, zero padding between
  *
- * Sections (1-6 required, at most one of each; ids above 8 are skipped):
+ * Sections (1-6 required, at most one of each; ids above 9 are skipped):
  *   1 TOPOLOGY  canonical .kwsnet text (kws/topology.h)
  *   2 CLASSES   class names, each followed by '\n', one per network output
  *   3 MFCC      kws_mfcc_config: i32 sample_rate, frame_len, hop_len,
@@ -29,6 +29,9 @@
  *   7 META      free text: command line, data split, accuracy, ...
  *   8 OPTIM     checkpoint state: i64 step, i32 epoch, u32 n_rng,
  *               u64 rng[n_rng][4], f32 adam_m[n_params], f32 adam_v[n_params]
+ *   9 CALIB     u32 n, u32 0, f32 range[n]: the activation ranges of the
+ *               integer conversion (kws_imodel_calibrate: input, then each
+ *               net op), so every tool converts to the same integer model
  *
  * Loading checks, in order: size and magic, version (KWS_ERR_VERSION),
  * file_size against the real length, the CRC (KWS_ERR_CHECKSUM) before any
@@ -68,7 +71,8 @@ typedef enum {
     KWS_SECTION_PARAMS = 5,
     KWS_SECTION_BN_STATS = 6,
     KWS_SECTION_META = 7,
-    KWS_SECTION_OPTIM = 8
+    KWS_SECTION_OPTIM = 8,
+    KWS_SECTION_CALIB = 9
 } kws_section_id;
 
 /* Optimizer state of a checkpoint. */
@@ -96,6 +100,8 @@ typedef struct {
     size_t meta_len;
     int has_optim;
     kws_model_optim optim;
+    int n_ranges;             /* CALIB: 0 (none) or 1 + the net's op count */
+    const float *ranges;      /* (n_ranges) finite, >= 0 */
     void *storage;            /* owned memory of a loaded model, else NULL */
 } kws_model;
 

@@ -9,6 +9,9 @@
  *   dense weight  (N, K)           row n holds the K inputs of output n
  *   binary weight (N, ceil(K/8))   bit k of row n: byte n*ceil(K/8) + k/8,
  *                                  bit k%8 (LSB first); 1 = +1, 0 = -1
+ *   binary conv   (Cout, k, k, ceil(Cin/8))  tap (o, i, j): bytes from
+ *                                  ((o * k + i) * k + j) * ceil(Cin/8), bit c
+ *                                  of the tap as above
  *
  * One kernel per file in src/runtime/. Each returns KWS_OK or KWS_ERR_ARG
  * (NULL pointer, bad dimension, multiplier out of range). Scratch memory
@@ -16,7 +19,8 @@
  *
  * A layer of the paper's network (conv -> ReLU -> [maxpool] -> bn):
  *
- *   kws_conv2d_s8      (q.act_min = 0: ReLU fused into the clamp)
+ *   kws_conv2d_s8      (q.act_min = 0: ReLU fused into the clamp;
+ *                       kws_conv2d_binary_s8 for w=binary layers)
  *   kws_maxpool2d_s8   (same scale in and out: max commutes with requant)
  *   kws_channel_affine_s8   (the batch norm as y = requant(x * m_c + b_c))
  *
@@ -52,6 +56,28 @@ kws_status kws_conv2d_s8(void *scratch, const kws_conv2d_dims *d, const kws_requ
                          const int8_t *weight,  /* (Cout, k, k, Cin) */
                          const int32_t *bias,   /* (Cout), NULL: 0 */
                          int8_t *out);          /* (H, W, Cout) */
+
+/* ---- conv2d with binary weights --------------------------------------- */
+
+/* Bytes of packed +-1 conv weights (Cout, k, k, ceil(Cin/8)): each tap's Cin
+ * signs LSB first (1 = +1, 0 = -1), padded to a byte. Cin a multiple of 8
+ * gives Cout * k*k*Cin / 8, the dense packing of the (k, k, Cin) row:
+ * paper conv2d_4 (64, 3, 3, 32) -> 2,304, conv2d_5 (64, 3, 3, 64) -> 4,608. */
+size_t kws_conv2d_binary_weight_bytes(int out_c, int kernel, int in_c);
+
+/* kws_conv2d_s8 with every weight code in {-1, +1} (same dims, same 'same'
+ * padding, same requantization; alpha_o lives in M_o):
+ * out[h][w][o] = clamp(rhaz((bias[o] + sum_{i,j,c} (bit(o,i,j,c) ? x : -x))
+ *                * M_o), act_min, act_max), x = in[h+i-p][w+j-p][c], 0 outside,
+ * computed as 2 * (sum of x under set bits) - (sum of all x): no multiplies.
+ * Bit-identical to kws_conv2d_s8 on the unpacked +-1 codes. Padding bits
+ * are ignored. k*k*Cin <= 2^23; the exporter keeps
+ * k*k*Cin * 128 + |bias| below 2^31. No scratch. */
+kws_status kws_conv2d_binary_s8(const kws_conv2d_dims *d, const kws_requant_out *q,
+                                const int8_t *in,       /* (H, W, Cin) */
+                                const uint8_t *weight,  /* (Cout, k, k, ceil(Cin/8)) packed */
+                                const int32_t *bias,    /* (Cout), NULL: 0 */
+                                int8_t *out);           /* (H, W, Cout) */
 
 /* ---- maxpool2d: 2x2, stride 2, floor (odd last row/column dropped) ----- */
 
@@ -123,5 +149,43 @@ kws_status kws_dense_binary_b1(const kws_dense_dims *d, const kws_requant_out *q
  * ceil(count*c/8) bytes; padding bits are 0. */
 kws_status kws_sign_pack_s8(int count, int c, const int8_t *in, const int16_t *threshold,
                             uint8_t *out);
+
+/* ---- fast kernels for the Cortex-M4 (src/runtime/..._fast.c) ---------- */
+
+/* The same arguments, checks and outputs, bit for bit, as the reference
+ * kernel of the same name without _fast; written for the M4's DSP
+ * instructions (SMLAD, SXTB16, SMLAL, SSUB8/SEL, MSR APSR_g/SEL, USADA8,
+ * through src/runtime/simd_m4.h; plain C of identical meaning on other
+ * targets, so they run - and are tested against the references - on the
+ * host too). kws_imodel_run uses them (kws_imodel_run_kernels chooses).
+ * tests/runtime/test_kernels_fast.c and the device_m4_kernels test hold
+ * them to that; bench/device/bench_m4_kernels.sh counts their instructions.
+ *
+ * Only the conv needs scratch: 8-byte aligned (KWS_ERR_ARG otherwise), never
+ * NULL, kws_conv2d_s8_fast_scratch_size() bytes (0 for invalid dims). For
+ * Cin a multiple of 4 that is 4 output channels' weights as int16 pairs:
+ * 8 * k*k*Cin bytes (paper net: at most 4,608, conv2d_5); for Cin = 1,
+ * k = 3: 40 bytes per output channel + 6 per column + 16 (paper conv2d:
+ * 986); otherwise one patch as int16 (2 * k*k*Cin, rounded up to 4). The
+ * converter's memory plan reserves it (kws/imodel.h). */
+size_t kws_conv2d_s8_fast_scratch_size(const kws_conv2d_dims *d);
+
+kws_status kws_conv2d_s8_fast(void *scratch, const kws_conv2d_dims *d, const kws_requant_out *q,
+                              const int8_t *in, const int8_t *weight, const int32_t *bias,
+                              int8_t *out);
+
+kws_status kws_maxpool2d_s8_fast(const kws_pool_dims *d, const int8_t *in, int8_t *out);
+
+kws_status kws_channel_affine_s8_fast(const kws_requant_out *q, int count, int c,
+                                      const int8_t *in, const int16_t *m, const int32_t *b,
+                                      int8_t *out);
+
+kws_status kws_dense_s8_fast(const kws_dense_dims *d, const kws_requant_out *q,
+                             const int8_t *in, const int8_t *weight, const int32_t *bias,
+                             int8_t *out);
+
+kws_status kws_dense_binary_s8_fast(const kws_dense_dims *d, const kws_requant_out *q,
+                                    const int8_t *in, const uint8_t *weight,
+                                    const int32_t *bias, int8_t *out);
 
 #endif

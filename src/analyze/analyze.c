@@ -5,6 +5,7 @@
 
 #include "kws/analyze.h"
 #include "kws/quant_params.h"
+#include "kws/runtime.h"
 
 #define F32 4u                          /* bytes of a float */
 #define BIAS_INT 4u                     /* int32 bias */
@@ -33,15 +34,18 @@ static size_t act_bytes(size_t n, kws_aquant aq)
     }
 }
 
-static size_t weight_bytes(const kws_layer_spec *l)
+/* Bytes of layer l's weights stored as wq. Binary sizes come from the
+ * runtime's own helpers, the layouts the kernels read (kws/runtime.h). */
+static size_t weight_bytes(const kws_layer_spec *l, kws_wquant wq)
 {
-    size_t n_out = (size_t)l->units;
-    size_t per_out = n_out ? l->n_weight / n_out : 0;
-    switch (l->wq) {
+    switch (wq) {
     case KWS_QW_FLOAT: return l->n_weight * F32;
     case KWS_QW_INT8:
     case KWS_QW_INT4: return l->n_weight; /* int4 in an int8 container */
-    case KWS_QW_BINARY: return n_out * ((per_out + 7) / 8);
+    case KWS_QW_BINARY:
+        if (l->kind == KWS_LAYER_CONV2D) /* (Cout, k, k, ceil(Cin/8)) */
+            return kws_conv2d_binary_weight_bytes(l->units, l->kernel, l->in_c);
+        return kws_binary_weight_bytes((int)(l->n_weight / (size_t)l->units), l->units);
     }
     return 0;
 }
@@ -100,17 +104,20 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
         const kws_layer_spec *l = &t->layers[i];
         if (l->kind == KWS_LAYER_FLATTEN)
             continue;
-        int integer = l->wq != KWS_QW_FLOAT;
+        /* the integer runtime has no float kernels: the converter stores a
+         * w=float layer of an integer model as int8 (kws/imodel.h) */
+        int integer = integer_model;
+        kws_wquant wq = integer && l->wq == KWS_QW_FLOAT ? KWS_QW_INT8 : l->wq;
         int first_row = a->n_rows;
         kws_analyze_row *r = add_row(a, l->kind == KWS_LAYER_CONV2D ? KWS_AOP_CONV2D : KWS_AOP_DENSE,
                                      l->name, i);
         r->integer = integer;
-        r->wq = l->wq;
+        r->wq = wq;
         r->out_c = l->units;
         r->out_h = l->kind == KWS_LAYER_CONV2D ? l->in_h : 1;
         r->out_w = l->kind == KWS_LAYER_CONV2D ? l->in_w : 1;
         r->macc = l->macs;
-        r->weight_bytes = weight_bytes(l);
+        r->weight_bytes = weight_bytes(l, wq);
         r->bias_bytes = l->n_bias * (integer ? BIAS_INT : F32);
         r->param_bytes = integer ? (size_t)l->units * REQUANT_BYTES : 0;
         if (l->aq == KWS_QA_BINARY)
@@ -131,7 +138,7 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
                 keras_name(name, sizeof name, "max_pooling2d", &n_pool);
                 kws_analyze_row *q = add_row(a, KWS_AOP_MAXPOOL, name, i);
                 q->integer = integer;
-                q->wq = l->wq;
+                q->wq = wq;
                 h /= 2, w /= 2;
                 q->out_c = c, q->out_h = h, q->out_w = w;
                 only_dropout = 0;
@@ -143,7 +150,7 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
                     break; /* folds into the weights and bias */
                 kws_analyze_row *q = add_row(a, KWS_AOP_BN, name, i);
                 q->integer = integer;
-                q->wq = l->wq;
+                q->wq = wq;
                 q->out_c = c, q->out_h = h, q->out_w = w;
                 q->macc = (uint64_t)c * h * w;
                 q->bias_bytes = integer ? (size_t)c * BIAS_INT : 0;

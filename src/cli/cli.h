@@ -30,6 +30,12 @@ int kws_cli_load_model(const char *cmd, const char *path, kws_model *m);
 int kws_cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi,
                         double *out);
 
+/* --engine integer|float|auto -> KWS_ENGINE_* (kws/detect.h); 0 or 1 with a message. */
+int kws_cli_parse_engine(const char *cmd, const char *s, int *engine);
+
+/* "integer (int8, as on the device)" or "float". */
+const char *kws_cli_engine_str(int engine);
+
 
 /* Prints "kws <cmd>: <message>" to stderr and returns 1 (for `return kws_cli_fail(...)`). */
 int kws_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -2,8 +2,8 @@
  *
  * Each clip goes through exactly the training path: fitted to 1 s
  * (kws_clip_fit: centred in zeros or cut to its middle second), MFCC, the
- * centred network window, the model's normalization, the float network,
- * softmax. */
+ * centred network window, the model's normalization, the network (the
+ * integer model the device runs, or the float/QAT net: --engine), softmax. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,8 @@ static void help(void)
            "options:\n"
            "  -m, --model FILE   a .kwsm model (default %s)\n"
            "  -k, --top K        classes shown per clip (3)\n"
+           "  --engine E         integer (the int8 model the device runs), float, or auto\n"
+           "                     (default: integer when the model has calibration ranges)\n"
            "  -h, --help         this help\n",
            KWS_CLI_DEFAULT_MODEL);
 }
@@ -31,17 +33,22 @@ int kws_cmd_classify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"model", 1, NULL, 'm'}, {"top", 1, NULL, 'k'}, {"help", 0, NULL, 'h'},
+        {"engine", 1, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL;
     long top = 3;
-    int c;
+    int c, engine = KWS_ENGINE_AUTO;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'k':
             if (kws_cli_parse_int("classify", "--top", optarg, 1, KWS_MODEL_MAX_CLASSES, &top))
+                return 1;
+            break;
+        case 'e':
+            if (kws_cli_parse_engine("classify", optarg, &engine))
                 return 1;
             break;
         case 'h': help(); return 0;
@@ -66,9 +73,8 @@ int kws_cmd_classify(int argc, char **argv)
     }
     int rc = 0;
     kws_featurizer fz;
-    kws_net net;
+    kws_classifier *net = NULL;
     memset(&fz, 0, sizeof fz);
-    memset(&net, 0, sizeof net);
     float *feat = malloc(sizeof(float) * kws_features_size(&fc));
     float *x = malloc(sizeof(float) * (size_t)m.topo.in_h * (size_t)m.topo.in_w);
     float *probs = malloc(sizeof(float) * (size_t)m.n_classes);
@@ -78,11 +84,10 @@ int kws_cmd_classify(int argc, char **argv)
         rc = kws_cli_fail("classify", "out of memory");
         goto done;
     }
-    if (kws_featurizer_init(&fz, &fc, &err) || kws_net_create(&net, &m.topo, 1, &err)) {
+    if (kws_featurizer_init(&fz, &fc, &err) || kws_classifier_create(&net, &m, engine, &err)) {
         rc = kws_cli_fail_error("classify", &err);
         goto done;
     }
-    kws_net_set_params(&net, m.params, m.bn_stats);
     if (top > m.n_classes)
         top = m.n_classes;
     for (int i = optind; i < argc; i++) {
@@ -100,11 +105,10 @@ int kws_cmd_classify(int argc, char **argv)
         kws_features_compute(&fz, clip, feat);
         kws_features_window(&fc, feat, NULL, x);
         kws_model_normalize_input(&m, x);
-        if (kws_net_forward(&net, x, 1, KWS_MODE_INFER) != KWS_OK) {
+        if (kws_classifier_run(net, x, probs) != KWS_OK) {
             rc = kws_cli_fail("classify", "%s: network failed", argv[i]);
             continue;
         }
-        kws_probs_from_logits(probs, net.logits, m.n_classes);
         for (int k = 0; k < m.n_classes; k++)
             order[k] = k;
         for (int k = 0; k < top; k++) { /* partial selection sort, stable on ties */
@@ -126,7 +130,7 @@ done:
     free(x);
     free(probs);
     free(order);
-    kws_net_free(&net);
+    kws_classifier_free(net);
     kws_featurizer_free(&fz);
     kws_model_free(&m);
     return rc;

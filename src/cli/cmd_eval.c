@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "kws/imodel.h"
+#include "kws/convert.h"
 #include "kws/train.h"
 
 /* Evaluates the integer model (what the device runs) over `it`: each
@@ -51,25 +52,6 @@ done:
     return rc;
 }
 
-/* Calibration inputs for the integer conversion: up to n normalized
- * windows of the training split, evenly spread over it. */
-static float *calibration_windows(const kws_dataset *ds, const kws_feature_store *fs,
-                                  const kws_feature_config *fc, const kws_norm *norm, int *n)
-{
-    size_t avail = ds->split_count[KWS_SPLIT_TRAIN];
-    if (avail == 0)
-        return NULL;
-    if ((size_t)*n > avail)
-        *n = (int)avail;
-    size_t per = (size_t)fc->mfcc.n_mfcc * fc->window_cols;
-    float *x = malloc(sizeof(float) * per * (size_t)*n);
-    for (int i = 0; x && i < *n; i++) {
-        size_t item = ds->split_items[KWS_SPLIT_TRAIN][(size_t)i * avail / (size_t)*n];
-        kws_features_window(fc, kws_feature_store_item(fs, item), norm, x + per * i);
-    }
-    return x;
-}
-
 static void help(void)
 {
     printf("usage: kws eval --data DIR --model FILE [options]\n\n"
@@ -86,24 +68,29 @@ static void help(void)
            "  --cache DIR|none      feature cache folder (default ~/.cache/kws)\n"
            "  --seed N              data set seed (default: the one the model was trained with)\n"
            "  --integer             also run the integer model the device runs (int8 activations,\n"
-           "                        weights as the model's quantization says; calibrated on 256\n"
-           "                        training clips) and report its accuracy beside the float one\n"
+           "                        weights as the model's quantization says; activation ranges\n"
+           "                        stored in the model, else measured on 256 training clips)\n"
+           "                        and report its accuracy beside the float one\n"
+           "  --calibrate           measure the ranges on 256 training clips of --data and store\n"
+           "                        them in the model file (rewritten atomically); implies\n"
+           "                        --integer. kws train stores them itself; this is for older\n"
+           "                        models or another calibration set\n"
            "  -h, --help            this help\n");
 }
 
 int kws_cmd_eval(int argc, char **argv)
 {
-    enum { O_DATA = 256, O_SPLIT, O_PLOTS, O_CACHE, O_SEED, O_INT };
+    enum { O_DATA = 256, O_SPLIT, O_PLOTS, O_CACHE, O_SEED, O_INT, O_CALIB };
     static const struct option opts[] = {
         {"data", 1, NULL, O_DATA},   {"model", 1, NULL, 'm'}, {"split", 1, NULL, O_SPLIT},
         {"plots", 1, NULL, O_PLOTS}, {"cache", 1, NULL, O_CACHE}, {"seed", 1, NULL, O_SEED},
-        {"integer", 0, NULL, O_INT},
+        {"integer", 0, NULL, O_INT}, {"calibrate", 0, NULL, O_CALIB},
         {"help", 0, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *model_path = NULL, *plots = NULL, *cache = NULL;
     kws_split split = KWS_SPLIT_TEST;
     long seed = -1;
-    int c, no_cache = 0, integer = 0;
+    int c, no_cache = 0, integer = 0, calibrate = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
         switch (c) {
@@ -129,6 +116,7 @@ int kws_cmd_eval(int argc, char **argv)
                 return 1;
             break;
         case O_INT: integer = 1; break;
+        case O_CALIB: integer = calibrate = 1; break;
         case 'h': help(); return 0;
         default: return kws_cli_fail("eval", "see 'kws eval --help'");
         }
@@ -244,21 +232,36 @@ int kws_cmd_eval(int argc, char **argv)
            kws_split_name(split), ds.split_count[split], seed);
     kws_confusion_print(stdout, cm, (const char(*)[KWS_WORD_MAX])ds.class_names);
     if (integer) {
-        int n_calib = 256;
-        float *calib = calibration_windows(&ds, &fs, &fc, &norm, &n_calib);
+        int n_calib = KWS_CALIB_WINDOWS, stored = m.n_ranges > 0 && !calibrate;
+        float *calib = NULL, *ranges = NULL;
+        if (!stored) {
+            calib = kws_features_calibration_windows(&ds, &fs, &fc, &norm, &n_calib);
+            if (calib &&
+                kws_model_calibrate(&m, calib, n_calib, &ranges, &m.n_ranges, &err) == KWS_OK)
+                m.ranges = ranges;
+            else
+                m.n_ranges = 0;
+        }
+        int saved = !calibrate || (m.n_ranges > 0 && kws_model_save(&m, model_path, &err) ==
+                                                         KWS_OK);
         kws_imodel im;
         memset(&im, 0, sizeof im);
         kws_convert_options co = kws_convert_options_default();
         kws_confusion *icm = calloc(1, sizeof *icm);
-        int ok = calib && icm &&
-                 kws_imodel_convert(&im, &m.topo, m.params, m.bn_stats, calib, n_calib, &co,
-                                    &err) == KWS_OK &&
+        int ok = saved && (stored || calib) && icm &&
+                 kws_imodel_from_model(&im, &m, &co, &err) == KWS_OK &&
                  eval_integer(&im, it, icm, &err) == 0;
         if (ok) {
             kws_imodel_bytes by = kws_imodel_bytes_total(&im);
+            char how[96];
+            if (stored)
+                snprintf(how, sizeof how, "activation ranges stored in the model");
+            else
+                snprintf(how, sizeof how, "ranges measured on %d training clips%s", n_calib,
+                         calibrate ? ", now stored in the model" : "");
             printf("\ninteger model (int8 activations; %zu B of parameters, %zu B activation "
-                   "arena; calibrated on %d training clips):\n",
-                   kws_imodel_bytes_sum(by), kws_imodel_arena_size(&im), n_calib);
+                   "arena; %s):\n",
+                   kws_imodel_bytes_sum(by), kws_imodel_arena_size(&im), how);
             kws_confusion_print(stdout, icm, (const char(*)[KWS_WORD_MAX])ds.class_names);
             printf("\nfloat/QAT %.2f %% -> integer %.2f %% (%+.2f points)\n",
                    100.0 * kws_confusion_accuracy(cm), 100.0 * kws_confusion_accuracy(icm),
@@ -266,6 +269,7 @@ int kws_cmd_eval(int argc, char **argv)
         }
         kws_imodel_free(&im);
         free(calib);
+        free(ranges);
         free(icm);
         if (!ok) {
             kws_cli_fail("eval", "integer model: %s", err.msg[0] ? err.msg : "out of memory");

@@ -58,6 +58,24 @@ int kws_cli_parse_float(const char *cmd, const char *opt, const char *s, double 
     return 0;
 }
 
+int kws_cli_parse_engine(const char *cmd, const char *s, int *engine)
+{
+    if (!strcmp(s, "integer"))
+        *engine = KWS_ENGINE_INTEGER;
+    else if (!strcmp(s, "float"))
+        *engine = KWS_ENGINE_FLOAT;
+    else if (!strcmp(s, "auto"))
+        *engine = KWS_ENGINE_AUTO;
+    else
+        return kws_cli_fail(cmd, "--engine: integer, float or auto, not '%s'", s);
+    return 0;
+}
+
+const char *kws_cli_engine_str(int engine)
+{
+    return engine == KWS_ENGINE_INTEGER ? "integer (int8, as on the device)" : "float";
+}
+
 static void help(void)
 {
     kws_recognizer_config d = kws_recognizer_config_default();
@@ -79,6 +97,9 @@ static void help(void)
            "      --min-count N      network results needed in the window (0: half of\n"
            "                         what the window holds)\n"
            "      --stride N         run the network every N hops (%d)\n"
+           "      --engine E         integer: the int8 model the device runs (needs the\n"
+           "                         model's calibration ranges); float: the float/QAT net;\n"
+           "                         auto (default): integer when the model has the ranges\n"
            "  -q, --quiet            no configuration and summary on standard error\n"
            "  -h, --help             this help\n",
            KWS_CLI_DEFAULT_MODEL, (double)d.threshold, d.window_ms, d.refractory_ms, d.stride);
@@ -100,11 +121,12 @@ static void on_detection(void *user, const kws_detection *d)
 
 int kws_cmd_listen(int argc, char **argv)
 {
-    enum { O_WINDOW = 256, O_REFRACTORY, O_MIN_COUNT, O_STRIDE };
+    enum { O_WINDOW = 256, O_REFRACTORY, O_MIN_COUNT, O_STRIDE, O_ENGINE };
     static const struct option opts[] = {
         {"model", 1, NULL, 'm'},           {"threshold", 1, NULL, 't'},
         {"window-ms", 1, NULL, O_WINDOW},  {"refractory-ms", 1, NULL, O_REFRACTORY},
         {"min-count", 1, NULL, O_MIN_COUNT}, {"stride", 1, NULL, O_STRIDE},
+        {"engine", 1, NULL, O_ENGINE},
         {"quiet", 0, NULL, 'q'},           {"help", 0, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -141,6 +163,10 @@ int kws_cmd_listen(int argc, char **argv)
             if (kws_cli_parse_int("listen", "--stride", optarg, 1, 1000, &v))
                 return 1;
             rc_cfg.stride = (int)v;
+            break;
+        case O_ENGINE:
+            if (kws_cli_parse_engine("listen", optarg, &rc_cfg.engine))
+                return 1;
             break;
         case 'q': quiet = 1; break;
         case 'h': help(); return 0;
@@ -181,11 +207,12 @@ int kws_cmd_listen(int argc, char **argv)
     double hop_ms = 1000.0 * kws_recognizer_hop_seconds(r);
     if (!quiet)
         fprintf(stderr,
-                "kws listen: %s, %d classes; threshold %.2f, window %d hops (%.0f ms), "
-                "refractory %d hops (%.0f ms), min count %d, stride %d\n",
-                in_path, kws_recognizer_n_classes(r), (double)dc->threshold, dc->window_hops,
-                dc->window_hops * hop_ms, dc->refractory_hops, dc->refractory_hops * hop_ms,
-                dc->min_count, rc_cfg.stride);
+                "kws listen: %s, %d classes, %s network; threshold %.2f, window %d hops "
+                "(%.0f ms), refractory %d hops (%.0f ms), min count %d, stride %d\n",
+                in_path, kws_recognizer_n_classes(r),
+                kws_cli_engine_str(kws_recognizer_engine(r)), (double)dc->threshold,
+                dc->window_hops, dc->window_hops * hop_ms, dc->refractory_hops,
+                dc->refractory_hops * hop_ms, dc->min_count, rc_cfg.stride);
     enum { CHUNK = 4000 };
     static int16_t buf[CHUNK];
     for (;;) {
@@ -216,6 +243,13 @@ int kws_cmd_listen(int argc, char **argv)
             }
         fprintf(stderr, "\n");
     }
+    uint64_t runs = 0, bad = kws_recognizer_nonfinite(r, &runs);
+    if (bad)
+        fprintf(stderr, "kws listen: warning: NaN or Inf in the features or scores of %llu of "
+                "%llu network runs\n", (unsigned long long)bad, (unsigned long long)runs);
+    else if (!quiet)
+        fprintf(stderr, "kws listen: %llu network runs, features and scores all finite\n",
+                (unsigned long long)runs);
     rc = 0;
 done:
     kws_audio_source_close(src);

@@ -496,6 +496,7 @@ static void help_eval(void)
            "  --min-count N          results needed in the window (0: half the window)\n"
            "  --stride N             network every N hops (%d)\n"
            "  --tolerance S          largest distance to a word's centre for a hit (0.5)\n"
+           "  --engine E             integer, float or auto (as kws listen)\n"
            "  -h, --help             this help\n",
            KWS_CLI_DEFAULT_MODEL, (double)d.threshold, d.window_ms, d.refractory_ms, d.stride);
 }
@@ -532,7 +533,7 @@ static int replay(const score_log *log, kws_recognizer *r, float threshold, mark
 
 static int cmd_eval(int argc, char **argv)
 {
-    enum { O_STREAM = 256, O_TRUTH, O_THRS, O_WINDOW, O_REFR, O_MINC, O_STRIDE, O_TOL };
+    enum { O_STREAM = 256, O_TRUTH, O_THRS, O_WINDOW, O_REFR, O_MINC, O_STRIDE, O_TOL, O_ENG };
     static const struct option opts[] = {
         {"stream", 1, NULL, O_STREAM},     {"truth", 1, NULL, O_TRUTH},
         {"model", 1, NULL, 'm'},           {"out", 1, NULL, 'o'},
@@ -540,6 +541,7 @@ static int cmd_eval(int argc, char **argv)
         {"window-ms", 1, NULL, O_WINDOW},  {"refractory-ms", 1, NULL, O_REFR},
         {"min-count", 1, NULL, O_MINC},    {"stride", 1, NULL, O_STRIDE},
         {"tolerance", 1, NULL, O_TOL},     {"help", 0, NULL, 'h'},
+        {"engine", 1, NULL, O_ENG},
         {NULL, 0, NULL, 0},
     };
     const char *stream = NULL, *truth_path = NULL, *model_path = NULL, *prefix = NULL;
@@ -593,6 +595,10 @@ static int cmd_eval(int argc, char **argv)
             if (kws_cli_parse_float("streams eval", "--tolerance", optarg, 0, 60, &tol))
                 return 1;
             break;
+        case O_ENG:
+            if (kws_cli_parse_engine("streams eval", optarg, &rcfg.engine))
+                return 1;
+            break;
         case 'h': help_eval(); return 0;
         default: return kws_cli_fail("streams eval", "see 'kws streams eval --help'");
         }
@@ -630,6 +636,7 @@ static int cmd_eval(int argc, char **argv)
         goto done;
     }
     kws_model_free(&m);
+    fprintf(stderr, "kws streams eval: %s network\n", kws_cli_engine_str(kws_recognizer_engine(r)));
     kws_recognizer_set_callbacks(r, NULL, on_scores, &log);
     if (kws_audio_source_open(stream, &src, &err)) {
         kws_cli_fail_error("streams eval", &err);

@@ -8,6 +8,8 @@
 
 #include "cli.h"
 
+int kws_cmd_export(int argc, char **argv); /* cmd_export.c */
+
 typedef struct {
     const char *name;
     kws_cli_fn fn;
@@ -23,6 +25,7 @@ static const kws_cli_command commands[] = {
     {"streams", kws_cmd_streams, "make long test streams and score detections (hit rate, FA/h)"},
     {"analyze", kws_cmd_analyze, "per-layer flash, RAM and MACC of a network; fits the target?"},
     {"synth", kws_cmd_synth, "synthetic spoken words from TTS engines (espeak-ng, flite)"},
+    {"export", kws_cmd_export, "a model as C source for the device (weights, op table, front end)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

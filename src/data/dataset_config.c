@@ -92,9 +92,9 @@ kws_status kws_dataset_config_add_root(kws_dataset_config *cfg, const char *spec
         errno = 0;
         double w = strtod(colon + 1, &end);
         if (*end == '\0' && errno == 0) {
-            if (!(w > 0.0) || !isfinite(w))
+            if (!(w >= 0.0) || !isfinite(w))
                 return kws_error_set(err, KWS_ERR_ARG,
-                                     "%s: root weight must be a positive number", spec);
+                                     "%s: root weight must be a number >= 0", spec);
             weight = (float)w;
             len = (size_t)(colon - spec);
         }

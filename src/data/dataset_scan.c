@@ -409,6 +409,8 @@ static kws_status scan_root(kws_dataset *ds, cand_vec *cv, int r, int *has_silen
         } else {
             c->split = KWS_SPLIT_TRAIN;
         }
+        if (c->split == KWS_SPLIT_TRAIN && root->weight == 0.0f)
+            c->split = SPLIT_DROP; /* weight 0: validation/test only */
         if (c->split == SPLIT_DROP)
             c->keep = 0;
     }
@@ -429,10 +431,15 @@ static kws_status check_config(const kws_dataset_config *cfg, kws_error *err)
         return kws_error_set(err, KWS_ERR_ARG, "no data folder given");
     if (cfg->n_words < 1 || cfg->n_words > KWS_MAX_WORDS)
         return kws_error_set(err, KWS_ERR_ARG, "no command words given");
-    for (int r = 0; r < cfg->n_roots; r++)
-        if (!(cfg->roots[r].weight > 0.0f) || !isfinite(cfg->roots[r].weight))
-            return kws_error_set(err, KWS_ERR_ARG, "%s: root weight must be positive",
+    int trained = 0;
+    for (int r = 0; r < cfg->n_roots; r++) {
+        if (!(cfg->roots[r].weight >= 0.0f) || !isfinite(cfg->roots[r].weight))
+            return kws_error_set(err, KWS_ERR_ARG, "%s: root weight must be >= 0",
                                  cfg->roots[r].path);
+        trained += cfg->roots[r].weight > 0.0f;
+    }
+    if (!trained)
+        return kws_error_set(err, KWS_ERR_ARG, "every data root has weight 0: nothing to train on");
     if (!isfinite(cfg->unknown_fraction) || !isfinite(cfg->silence_fraction) ||
         cfg->silence_fraction < 0.0f)
         return kws_error_set(err, KWS_ERR_ARG, "unknown/silence fractions must be finite, "

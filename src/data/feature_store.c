@@ -192,3 +192,23 @@ void kws_feature_store_free(kws_feature_store *fs)
     free(fs->data);
     memset(fs, 0, sizeof *fs);
 }
+
+/* Calibration inputs for the integer conversion: up to n normalized
+ * windows of the training split, evenly spread over it. */
+float *kws_features_calibration_windows(const kws_dataset *ds, const kws_feature_store *fs,
+                                        const kws_feature_config *fc, const kws_norm *norm,
+                                        int *n)
+{
+    size_t avail = ds->split_count[KWS_SPLIT_TRAIN];
+    if (avail == 0)
+        return NULL;
+    if ((size_t)*n > avail)
+        *n = (int)avail;
+    size_t per = (size_t)fc->mfcc.n_mfcc * fc->window_cols;
+    float *x = malloc(sizeof(float) * per * (size_t)*n);
+    for (int i = 0; x && i < *n; i++) {
+        size_t item = ds->split_items[KWS_SPLIT_TRAIN][(size_t)i * avail / (size_t)*n];
+        kws_features_window(fc, kws_feature_store_item(fs, item), norm, x + per * i);
+    }
+    return x;
+}

@@ -1,10 +1,12 @@
 /* recognizer.c - from 16 kHz int16 samples in any chunk sizes to detection
- * events: streaming MFCC, the model's normalization, the float network
- * every `stride` hops, softmax, and the detector (kws/detect.h).
+ * events: streaming MFCC, the model's normalization, the network (integer
+ * or float: classifier.c) every `stride` hops, softmax, and the detector
+ * (kws/detect.h).
  *
  *   push(pcm, n) ─► kws_mfcc_stream ──(a column per hop)──► FIFO full and
- *       hop % stride == 0? ─► window (n_mfcc, 55) ─► normalize ─► kws_net
- *       ─► softmax ─► on_scores ─► kws_detector ─► on_detection
+ *       hop % stride == 0? ─► window (n_mfcc, 55) ─► normalize ─►
+ *       kws_classifier (probabilities) ─► on_scores ─► kws_detector ─►
+ *       on_detection
  *
  * The network only runs once the FIFO holds a whole window (the first
  * 54 hops of a stream produce no results). All memory is allocated by
@@ -18,14 +20,13 @@
 
 #include "kws/dataset.h"
 #include "kws/mfcc.h"
-#include "kws/net.h"
 
 struct kws_recognizer {
     kws_recognizer_config cfg;
     kws_mfcc mfcc;
     kws_mfcc_stream stream;
     kws_detector det;
-    kws_net net;
+    kws_classifier *net;
     kws_model view;      /* topology, norm (pointing at mean/std below) */
     float *mean, *std;   /* (n_norm) */
     float *x;            /* (in_h, in_w) network input */
@@ -33,6 +34,8 @@ struct kws_recognizer {
     char (*names)[KWS_MODEL_CLASS_NAME_MAX];
     void *mfcc_arena, *stream_arena, *det_arena;
     uint64_t samples;
+    uint64_t runs, nonfinite; /* network runs; those with a NaN or Inf in
+                                 their input window or probabilities */
     kws_detection_fn on_detection;
     kws_scores_fn on_scores;
     void *user;
@@ -47,6 +50,7 @@ kws_recognizer_config kws_recognizer_config_default(void)
     c.min_count = 0;
     c.stride = 1;
     c.ignore_special = 1;
+    c.engine = KWS_ENGINE_AUTO;
     return c;
 }
 
@@ -65,7 +69,7 @@ void kws_recognizer_free(kws_recognizer *r)
 {
     if (!r)
         return;
-    kws_net_free(&r->net);
+    kws_classifier_free(r->net);
     free(r->mfcc_arena);
     free(r->stream_arena);
     free(r->det_arena);
@@ -159,12 +163,11 @@ kws_status kws_recognizer_create(kws_recognizer **out, const kws_model *m,
                                     !strcmp(r->names[c], KWS_SILENCE_NAME)))
             kws_detector_set_ignore(&r->det, c, 1);
     }
-    st = kws_net_create(&r->net, tp, 1, err);
+    st = kws_classifier_create(&r->net, m, cfg->engine, err);
     if (st != KWS_OK) {
         kws_recognizer_free(r);
         return st;
     }
-    kws_net_set_params(&r->net, m->params, m->bn_stats);
     *out = r;
     return KWS_OK;
 }
@@ -182,6 +185,17 @@ void kws_recognizer_reset(kws_recognizer *r)
     kws_mfcc_stream_reset(&r->stream);
     kws_detector_reset(&r->det);
     r->samples = 0;
+    r->runs = r->nonfinite = 0;
+}
+
+/* 1 when every value is finite: x * 0 is 0 for a finite x, NaN for NaN and
+ * +-Inf, and a NaN survives the sum. */
+static int all_finite(const float *x, size_t n)
+{
+    float s = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        s += x[i] * 0.0f;
+    return s == 0.0f;
 }
 
 /* The network and the detector on the current window (column `hop`). */
@@ -190,10 +204,13 @@ static kws_status run_hop(kws_recognizer *r, uint64_t hop)
     const int C = r->view.n_classes;
     kws_mfcc_stream_window(&r->stream, r->x);
     kws_model_normalize_input(&r->view, r->x);
-    kws_status st = kws_net_forward(&r->net, r->x, 1, KWS_MODE_INFER);
+    kws_status st = kws_classifier_run(r->net, r->x, r->probs);
     if (st != KWS_OK)
         return st;
-    kws_probs_from_logits(r->probs, r->net.logits, C);
+    r->runs++;
+    if (!all_finite(r->x, (size_t)r->view.topo.in_h * (size_t)r->view.topo.in_w) ||
+        !all_finite(r->probs, (size_t)C))
+        r->nonfinite++;
     if (r->on_scores)
         r->on_scores(r->user, hop, r->probs, C);
     kws_detector_event ev;
@@ -252,6 +269,18 @@ double kws_recognizer_hop_time(const kws_recognizer *r, uint64_t hop)
     double first = ((double)hop - (r->view.topo.in_w - 1)) * mc->hop_len;
     double last_end = (double)hop * mc->hop_len + mc->frame_len;
     return 0.5 * (first + last_end) / mc->sample_rate;
+}
+
+uint64_t kws_recognizer_nonfinite(const kws_recognizer *r, uint64_t *runs)
+{
+    if (runs)
+        *runs = r->runs;
+    return r->nonfinite;
+}
+
+int kws_recognizer_engine(const kws_recognizer *r)
+{
+    return kws_classifier_engine(r->net);
 }
 
 int kws_recognizer_n_classes(const kws_recognizer *r)

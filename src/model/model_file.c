@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kws/crc32.h"
@@ -204,9 +205,12 @@ kws_status kws_model_serialize(const kws_model *m, uint8_t **out, size_t *out_le
     if (m->has_optim && (m->optim.n_rng < 0 || m->optim.n_rng > KWS_MODEL_MAX_RNG ||
                          (np && (!m->optim.adam_m || !m->optim.adam_v))))
         return kws_error_set(err, KWS_ERR_ARG, "model: incomplete optimizer state");
+    if (m->n_ranges < 0 || m->n_ranges > 1 + KWS_NET_MAX_OPS || (m->n_ranges && !m->ranges))
+        return kws_error_set(err, KWS_ERR_ARG, "model: %d calibration ranges (0..%d)",
+                             m->n_ranges, 1 + KWS_NET_MAX_OPS);
 
     size_t topo_len = kws_topology_format(t, NULL, 0);
-    section sec[8];
+    section sec[9];
     int n = 0;
     sec[n++] = (section){KWS_SECTION_TOPOLOGY, topo_len, 0};
     sec[n++] = (section){KWS_SECTION_CLASSES, classes_len, 0};
@@ -217,6 +221,8 @@ kws_status kws_model_serialize(const kws_model *m, uint8_t **out, size_t *out_le
     sec[n++] = (section){KWS_SECTION_META, m->meta_len, 0};
     if (m->has_optim)
         sec[n++] = (section){KWS_SECTION_OPTIM, 16 + 32 * (size_t)m->optim.n_rng + 8 * np, 0};
+    if (m->n_ranges > 0)
+        sec[n++] = (section){KWS_SECTION_CALIB, 8 + 4 * (size_t)m->n_ranges, 0};
 
     size_t header = HEADER_FIXED + SECTION_ENTRY * (size_t)n;
     size_t total = align8(header);
@@ -299,6 +305,10 @@ kws_status kws_model_serialize(const kws_model *m, uint8_t **out, size_t *out_le
                     wr_u64(p, m->optim.rng[r].s[k]);
             wr_floats(p, m->optim.adam_m, np);
             wr_floats(p + 4 * np, m->optim.adam_v, np);
+            break;
+        case KWS_SECTION_CALIB:
+            wr_u32(p, (uint32_t)m->n_ranges);
+            wr_floats(p + 8, m->ranges, (size_t)m->n_ranges);
             break;
         }
     }
@@ -410,8 +420,8 @@ static const char *section_name(uint32_t id)
 {
     static const char *names[] = {"?",      "topology", "classes",  "mfcc",
                                   "norm",   "params",   "bn_stats", "meta",
-                                  "optim"};
-    return id <= KWS_SECTION_OPTIM ? names[id] : "unknown";
+                                  "optim",  "calib"};
+    return id <= KWS_SECTION_CALIB ? names[id] : "unknown";
 }
 
 static kws_status parse(kws_model *m, const uint8_t *b, size_t len, const char *name,
@@ -450,7 +460,7 @@ static kws_status parse(kws_model *m, const uint8_t *b, size_t len, const char *
     if (flags != 0)
         return kws_error_set(err, KWS_ERR_FORMAT, "%s: unknown header flags %08x", name, flags);
 
-    span sec[KWS_SECTION_OPTIM + 1];
+    span sec[KWS_SECTION_CALIB + 1];
     memset(sec, 0, sizeof sec);
     uint64_t lo[KWS_MODEL_MAX_SECTIONS], hi[KWS_MODEL_MAX_SECTIONS];
     for (uint32_t i = 0; i < nsec; i++) {
@@ -474,7 +484,7 @@ static kws_status parse(kws_model *m, const uint8_t *b, size_t len, const char *
                                      name, j, i);
         if (id == 0)
             return kws_error_set(err, KWS_ERR_FORMAT, "%s: section %u has id 0", name, i);
-        if (id > KWS_SECTION_OPTIM)
+        if (id > KWS_SECTION_CALIB)
             continue; /* a later writer's optional section */
         if (sec[id].present)
             return kws_error_set(err, KWS_ERR_FORMAT, "%s: two %s sections", name,
@@ -591,8 +601,21 @@ static kws_status parse(kws_model *m, const uint8_t *b, size_t len, const char *
                                  opt->size);
     }
 
+    const span *cal = &sec[KWS_SECTION_CALIB];
+    uint32_t n_ranges = 0;
+    if (cal->present) {
+        if (cal->size < 8)
+            return kws_error_set(err, KWS_ERR_FORMAT, "%s: calib section too short", name);
+        n_ranges = rd_u32(cal->p);
+        if (n_ranges < 1 || n_ranges > 1 + KWS_NET_MAX_OPS || rd_u32(cal->p + 4) != 0 ||
+            cal->size != 8 + 4 * (size_t)n_ranges)
+            return kws_error_set(err, KWS_ERR_FORMAT,
+                                 "%s: calib section: %u ranges in %zu bytes", name, n_ranges,
+                                 cal->size);
+    }
+
     /* one block for every array kept */
-    size_t floats = np + ns + 2 * (size_t)nn + (opt->present ? 2 * np : 0);
+    size_t floats = np + ns + 2 * (size_t)nn + (opt->present ? 2 * np : 0) + n_ranges;
     m->storage = malloc(floats * sizeof(float) + meta->size + 1);
     if (!m->storage)
         return kws_error_set(err, KWS_ERR_NOMEM, "%s: out of memory", name);
@@ -600,6 +623,7 @@ static kws_status parse(kws_model *m, const uint8_t *b, size_t len, const char *
     size_t bad;
     float *params = f, *stats = f + np, *mean = stats + ns, *std = mean + nn;
     float *am = std + nn, *av = am + np;
+    float *ranges = opt->present ? av + np : am;
     char *text = (char *)(f + floats);
 
     if ((bad = rd_floats(params, sec[KWS_SECTION_PARAMS].p, np)) != np)
@@ -622,6 +646,17 @@ static kws_status parse(kws_model *m, const uint8_t *b, size_t len, const char *
         if (!(std[i] > 0.0f))
             return kws_error_set(err, KWS_ERR_FORMAT, "%s: normalization std %u is not > 0",
                                  name, i);
+    if (n_ranges) {
+        if ((bad = rd_floats(ranges, cal->p + 8, n_ranges)) != n_ranges)
+            return kws_error_set(err, KWS_ERR_FORMAT, "%s: calibration range %zu is not finite",
+                                 name, bad);
+        for (uint32_t i = 0; i < n_ranges; i++)
+            if (ranges[i] < 0.0f)
+                return kws_error_set(err, KWS_ERR_FORMAT,
+                                     "%s: calibration range %u is negative", name, i);
+        m->n_ranges = (int)n_ranges;
+        m->ranges = ranges;
+    }
     if (meta->size)
         memcpy(text, meta->p, meta->size);
     text[meta->size] = '\0';
@@ -680,24 +715,35 @@ kws_status kws_model_load(kws_model *m, const char *path, const kws_model_expect
     if (!m || !path)
         return kws_error_set(err, KWS_ERR_ARG, "kws_model_load: NULL argument");
     memset(m, 0, sizeof *m);
+    /* Only regular files: stat before fopen, as opening a FIFO blocks until a
+     * writer comes, and a directory opens but has no length to read (ftell
+     * reported LONG_MAX for one, which went to malloc). */
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return kws_error_set(err, KWS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return kws_error_set(err, KWS_ERR_IO, "%s: %s, not a model file", path,
+                             S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
     FILE *f = fopen(path, "rb");
     if (!f)
         return kws_error_set(err, KWS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     kws_status st = KWS_OK;
     uint8_t *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    size_t size = 0;
+    /* the length of what was opened (the path may have been replaced) */
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         st = kws_error_set(err, KWS_ERR_IO, "%s: cannot determine the size", path);
-    } else if ((buf = malloc(size ? (size_t)size : 1)) == NULL) {
-        st = kws_error_set(err, KWS_ERR_NOMEM, "%s: out of memory (%ld bytes)", path, size);
-    } else if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        st = kws_error_set(err, KWS_ERR_IO, "%s: read error", path);
+    } else {
+        size = (size_t)sb.st_size;
+        buf = malloc(size ? size : 1);
+        if (!buf)
+            st = kws_error_set(err, KWS_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, size);
+        else if (fread(buf, 1, size, f) != size)
+            st = kws_error_set(err, KWS_ERR_IO, "%s: read error", path);
     }
     fclose(f);
     if (st == KWS_OK)
-        st = kws_model_parse(m, buf, (size_t)size, path, expect, err);
+        st = kws_model_parse(m, buf, size, path, expect, err);
     free(buf);
     return st;
 }

@@ -8,6 +8,7 @@
  * does not write files. The arithmetic is docs/quantization.md's.
  */
 #include "kws/imodel.h"
+#include "kws/convert.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,7 +27,14 @@
 typedef struct {
     int n, cap;
     void **ptr;
+    kws_iop ops[KWS_IMODEL_MAX_OPS]; /* m->ops points here; writable only through op_at */
 } store;
+
+/* Op i of a model under conversion, writable (m->ops is const for readers). */
+static kws_iop *op_at(kws_imodel *m, int i)
+{
+    return &((store *)m->storage)->ops[i];
+}
 
 static void *store_alloc(kws_imodel *m, size_t bytes)
 {
@@ -134,7 +142,7 @@ static kws_status add_op(kws_imodel *m, const kws_layer_spec *l, kws_iop_kind ki
     if (m->n_ops >= KWS_IMODEL_MAX_OPS)
         return kws_error_set(err, KWS_ERR_UNSUPPORTED, "more than %d integer ops",
                              KWS_IMODEL_MAX_OPS);
-    kws_iop *op = &m->ops[m->n_ops++];
+    kws_iop *op = op_at(m, m->n_ops++);
     memset(op, 0, sizeof *op);
     op->kind = kind;
     snprintf(op->name, sizeof op->name, "%.24s%s", l->name, suffix);
@@ -175,7 +183,7 @@ static kws_status quantize_weights(kws_imodel *m, const kws_layer_spec *l, const
         }
     free(wq);
     op->wscale = sc;
-    op->weight_bits = q == KWS_QW_INT4 ? 4 : (q == KWS_QW_BINARY && l->kind == KWS_LAYER_DENSE) ? 1 : 8;
+    op->weight_bits = q == KWS_QW_INT4 ? 4 : q == KWS_QW_BINARY ? 1 : 8;
     pd->codes = codes;
     pd->per = (int)per;
     pd->b = params + l->bias_off;
@@ -197,7 +205,8 @@ static void bn_affine(const kws_layer_spec *l, const float *params, const float 
 /* Fills a conv/dense op's integer parameters from its QAT codes, the input
  * scale sx and its output scale op->out_scale. flat: (C, H, W) of a
  * flattened conv output feeding this dense layer (columns permuted), or
- * NULL. */
+ * NULL. Binary ops get packed bits: DENSE_BIN rows of ceil(K/8) bytes,
+ * CONV2D_BIN taps of ceil(Cin/8) bytes (kws/runtime.h). */
 static kws_status finish_product(kws_imodel *m, kws_iop *op, const pending *pd, double sx,
                                  const int *flat, kws_error *err)
 {
@@ -206,8 +215,12 @@ static kws_status finish_product(kws_imodel *m, kws_iop *op, const pending *pd, 
     kws_requant *rq = (kws_requant *)store_alloc(m, (size_t)n * sizeof(kws_requant));
     int8_t *w8 = NULL;
     uint8_t *wb = NULL;
-    size_t row = kws_binary_row_bytes(per);
-    if (op->kind == KWS_IOP_DENSE_BIN)
+    int conv = op->kind == KWS_IOP_CONV2D || op->kind == KWS_IOP_CONV2D_BIN;
+    size_t tap_bits = 8 * (((size_t)op->in_c + 7) / 8); /* CONV2D_BIN: one tap */
+    size_t row = op->kind == KWS_IOP_CONV2D_BIN
+                     ? kws_conv2d_binary_weight_bytes(1, op->kernel, op->in_c)
+                     : kws_binary_row_bytes(per); /* bytes per output channel */
+    if (op->kind == KWS_IOP_DENSE_BIN || op->kind == KWS_IOP_CONV2D_BIN)
         wb = (uint8_t *)store_alloc(m, (size_t)n * row);
     else
         w8 = (int8_t *)store_alloc(m, (size_t)n * (size_t)per);
@@ -221,18 +234,21 @@ static kws_status finish_product(kws_imodel *m, kws_iop *op, const pending *pd, 
         double bf = op->bn_fold ? a * (double)pd->b[o] + pd->fold_d[o] : (double)pd->b[o];
         const int8_t *src = pd->codes + (size_t)o * (size_t)per;
         for (int t = 0; t < per; t++) {
-            int dst = t;
-            if (op->kind == KWS_IOP_CONV2D) { /* (Cin, k, k) -> (k, k, Cin) */
+            int dst = t;           /* index of the int8 code in the device row */
+            size_t bit = (size_t)t; /* bit of the packed device row */
+            if (conv) { /* (Cin, k, k) -> (k, k, Cin) */
                 int kk = op->kernel * op->kernel, c = t / kk, ij = t % kk;
                 dst = ij * op->in_c + c;
+                bit = (size_t)ij * tap_bits + (size_t)c;
             } else if (flat) { /* (C, H, W) -> (H, W, C) columns */
                 int hw = flat[1] * flat[2], c = t / hw, p = t % hw;
                 dst = p * flat[0] + c;
+                bit = (size_t)dst;
             }
             int v = a == 0.0 ? 0 : sign * src[t];
             if (wb) {
                 if (v > 0)
-                    wb[(size_t)o * row + (size_t)dst / 8] |= (uint8_t)(1u << (dst % 8));
+                    wb[(size_t)o * row + bit / 8] |= (uint8_t)(1u << (bit % 8));
             } else {
                 w8[(size_t)o * (size_t)per + (size_t)dst] = (int8_t)v;
             }
@@ -317,7 +333,10 @@ static void plan_memory(kws_imodel *m)
             peak = need;
         if (op->kind == KWS_IOP_CONV2D) {
             kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
-            size_t s = kws_conv2d_s8_scratch_size(&d);
+            /* what kws_imodel_run's fast conv needs (the reference: less, 0) */
+            size_t s = kws_conv2d_s8_fast_scratch_size(&d);
+            if (kws_conv2d_s8_scratch_size(&d) > s)
+                s = kws_conv2d_s8_scratch_size(&d);
             if (s > scratch)
                 scratch = s;
         }
@@ -328,7 +347,7 @@ static void plan_memory(kws_imodel *m)
     size_t off = 0;
     cur = in0;
     for (int i = 0; i < m->n_ops; i++) {
-        kws_iop *op = &m->ops[i];
+        kws_iop *op = op_at(m, i);
         op->in_off = off;
         size_t out = op_out_bytes(op);
         if (op->kind != KWS_IOP_AFFINE)
@@ -345,15 +364,82 @@ static void plan_memory(kws_imodel *m)
 
 /* ---- the conversion ---------------------------------------------------------------- */
 
+kws_status kws_imodel_calibrate(const kws_topology *topo, const float *params,
+                                const float *bn_stats, const float *calib, int n_calib,
+                                float *ranges, int max_ranges, int *n_ranges, kws_error *err)
+{
+    if (!topo || !params || !calib || n_calib < 1 || (topo->n_stats && !bn_stats) || !ranges ||
+        !n_ranges)
+        return kws_error_set(err, KWS_ERR_ARG, "kws_imodel_calibrate: bad argument");
+    float *absmax = (float *)malloc(KWS_NET_MAX_OPS * sizeof(float));
+    if (!absmax)
+        return kws_error_set(err, KWS_ERR_NOMEM, "out of memory calibrating the model");
+    float in_absmax = 0.0f;
+    int n_net_ops = 0;
+    kws_status st = calibrate(topo, params, bn_stats, calib, n_calib, absmax, &in_absmax,
+                              &n_net_ops, err);
+    if (st == KWS_OK && 1 + n_net_ops > max_ranges)
+        st = kws_error_set(err, KWS_ERR_ARG, "calibration: %d ranges, room for %d",
+                           1 + n_net_ops, max_ranges);
+    if (st == KWS_OK) {
+        ranges[0] = in_absmax;
+        for (int i = 0; i < n_net_ops && i < KWS_NET_MAX_OPS; i++)
+            ranges[1 + i] = absmax[i];
+        *n_ranges = 1 + n_net_ops;
+    }
+    free(absmax);
+    return st;
+}
+
 kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const float *params,
                               const float *bn_stats, const float *calib, int n_calib,
                               const kws_convert_options *opt, kws_error *err)
 {
-    if (!m || !topo || !params || !calib || n_calib < 1 || (topo->n_stats && !bn_stats))
+    if (!m)
+        return kws_error_set(err, KWS_ERR_ARG, "kws_imodel_convert: bad argument");
+    memset(m, 0, sizeof *m);
+    float *ranges = (float *)malloc((1 + KWS_NET_MAX_OPS) * sizeof(float));
+    if (!ranges)
+        return kws_error_set(err, KWS_ERR_NOMEM, "out of memory converting the model");
+    int n_ranges = 0;
+    kws_status st = kws_imodel_calibrate(topo, params, bn_stats, calib, n_calib, ranges,
+                                         1 + KWS_NET_MAX_OPS, &n_ranges, err);
+    if (st == KWS_OK)
+        st = kws_imodel_convert_calibrated(m, topo, params, bn_stats, ranges, n_ranges, opt,
+                                           err);
+    free(ranges);
+    return st;
+}
+
+kws_status kws_imodel_convert_calibrated(kws_imodel *m, const kws_topology *topo,
+                                         const float *params, const float *bn_stats,
+                                         const float *ranges, int n_ranges,
+                                         const kws_convert_options *opt, kws_error *err)
+{
+    if (!m || !topo || !params || !ranges || n_ranges < 1 || (topo->n_stats && !bn_stats))
         return kws_error_set(err, KWS_ERR_ARG, "kws_imodel_convert: bad argument");
     kws_convert_options o = opt ? *opt : kws_convert_options_default();
     memset(m, 0, sizeof *m);
+    int n_net_ops = 0;
+    {
+        kws_net probe; /* the op count only: a batch of 1 */
+        kws_status pst = kws_net_create(&probe, topo, 1, err);
+        if (pst != KWS_OK)
+            return pst;
+        n_net_ops = probe.n_ops;
+        kws_net_free(&probe);
+    }
+    if (n_ranges != 1 + n_net_ops)
+        return kws_error_set(err, KWS_ERR_SHAPE,
+                             "calibration has %d activation ranges, the network needs %d "
+                             "(recalibrate: kws calibrate)", n_ranges, 1 + n_net_ops);
+    for (int i = 0; i < n_ranges; i++)
+        if (!(ranges[i] >= 0.0f) || !(ranges[i] < 1e30f))
+            return kws_error_set(err, KWS_ERR_FORMAT, "calibration range %d is not a finite "
+                                 "number >= 0", i);
     m->storage = calloc(1, sizeof(store));
+    if (m->storage)
+        m->ops = ((store *)m->storage)->ops;
     float *absmax = (float *)malloc(KWS_NET_MAX_OPS * sizeof(float));
     pending *pd = (pending *)calloc(KWS_IMODEL_MAX_OPS, sizeof(pending));
     if (!m->storage || !absmax || !pd) {
@@ -362,10 +448,9 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
         kws_imodel_free(m);
         return kws_error_set(err, KWS_ERR_NOMEM, "out of memory converting the model");
     }
-    float in_absmax = 0.0f;
-    int n_net_ops = 0;
-    kws_status st = calibrate(topo, params, bn_stats, calib, n_calib, absmax, &in_absmax,
-                              &n_net_ops, err);
+    float in_absmax = ranges[0];
+    memcpy(absmax, ranges + 1, (size_t)n_net_ops * sizeof(float));
+    kws_status st = KWS_OK;
 
     m->in_c = topo->in_c;
     m->in_h = topo->in_h;
@@ -393,14 +478,14 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
         }
         /* phase 1: the layer's ops, with the net op each output corresponds to */
         int first = m->n_ops;
-        int dense_bin = l->kind == KWS_LAYER_DENSE && l->wq == KWS_QW_BINARY;
-        st = add_op(m, l, l->kind == KWS_LAYER_CONV2D ? KWS_IOP_CONV2D
-                          : dense_bin                 ? KWS_IOP_DENSE_BIN
+        int bin = l->wq == KWS_QW_BINARY;
+        st = add_op(m, l, l->kind == KWS_LAYER_CONV2D ? (bin ? KWS_IOP_CONV2D_BIN : KWS_IOP_CONV2D)
+                          : bin                       ? KWS_IOP_DENSE_BIN
                                                       : KWS_IOP_DENSE,
                     "", err);
         if (st != KWS_OK)
             break;
-        kws_iop *main_op = &m->ops[first];
+        kws_iop *main_op = op_at(m, first);
         pending *mp = &pd[first];
         main_op->layer = li;
         main_op->in_h = H, main_op->in_w = W, main_op->in_c = C;
@@ -439,8 +524,8 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
                     st = add_op(m, l, KWS_IOP_AFFINE, "/bn", err);
                     if (st != KWS_OK)
                         break;
-                    kws_iop *op = &m->ops[m->n_ops - 1];
-                    main_op = &m->ops[first];
+                    kws_iop *op = op_at(m, m->n_ops - 1);
+                    main_op = op_at(m, first);
                     op->layer = li;
                     op->in_h = op->out_h = H, op->in_w = op->out_w = W;
                     op->in_c = op->out_c = C;
@@ -453,7 +538,7 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
                 break;
             }
             case KWS_POST_RELU:
-                m->ops[last_rq].act_min = 0;
+                op_at(m, last_rq)->act_min = 0;
                 if (pd[last_rq].calib_op == nidx - 1)
                     pd[last_rq].calib_op = nidx; /* the in-place ReLU's buffer */
                 seen = 1;
@@ -462,8 +547,8 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
                 st = add_op(m, l, KWS_IOP_MAXPOOL, "/pool", err);
                 if (st != KWS_OK)
                     break;
-                kws_iop *op = &m->ops[m->n_ops - 1];
-                main_op = &m->ops[first];
+                kws_iop *op = op_at(m, m->n_ops - 1);
+                main_op = op_at(m, first);
                 op->layer = li;
                 op->in_h = H, op->in_w = W, op->in_c = C;
                 H /= 2, W /= 2;
@@ -485,7 +570,7 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
         /* phase 2: scales and integer parameters, in order */
         int last_layer = li == topo->n_layers - 1;
         for (int i = first; st == KWS_OK && i < m->n_ops; i++) {
-            kws_iop *op = &m->ops[i];
+            kws_iop *op = op_at(m, i);
             op->in_scale = (float)sx;
             if (op->kind == KWS_IOP_MAXPOOL) {
                 op->out_scale = (float)sx;
@@ -505,7 +590,7 @@ kws_status kws_imodel_convert(kws_imodel *m, const kws_topology *topo, const flo
                 st = finish_affine(m, op, &pd[i], sx, err);
             else
                 st = finish_product(m, op, &pd[i], sx,
-                                    op->kind != KWS_IOP_CONV2D && have_flat ? flat : NULL, err);
+                                    l->kind == KWS_LAYER_DENSE && have_flat ? flat : NULL, err);
             sx = (double)op->out_scale;
         }
         if (l->kind == KWS_LAYER_DENSE)
@@ -563,4 +648,41 @@ size_t kws_imodel_summary(const kws_imodel *m, char *buf, size_t size)
            m->act_peak, m->scratch_size, m->arena_size, (double)m->in_scale,
            m->out_s32 ? "int32" : "int8", (double)m->out_scale);
     return len;
+}
+
+/* ---- from a .kwsm model (kws/convert.h) --------------------------------------------- */
+
+kws_status kws_model_calibrate(const kws_model *m, const float *calib, int n_calib,
+                               float **ranges_out, int *n_out, kws_error *err)
+{
+    if (!m || !ranges_out || !n_out)
+        return kws_error_set(err, KWS_ERR_ARG, "kws_model_calibrate: bad argument");
+    *ranges_out = NULL;
+    *n_out = 0;
+    float *r = (float *)malloc((1 + KWS_NET_MAX_OPS) * sizeof(float));
+    if (!r)
+        return kws_error_set(err, KWS_ERR_NOMEM, "out of memory calibrating the model");
+    kws_status st = kws_imodel_calibrate(&m->topo, m->params, m->bn_stats, calib, n_calib, r,
+                                         1 + KWS_NET_MAX_OPS, n_out, err);
+    if (st != KWS_OK) {
+        free(r);
+        *n_out = 0;
+        return st;
+    }
+    *ranges_out = r;
+    return KWS_OK;
+}
+
+kws_status kws_imodel_from_model(kws_imodel *im, const kws_model *m,
+                                 const kws_convert_options *opt, kws_error *err)
+{
+    if (!im || !m)
+        return kws_error_set(err, KWS_ERR_ARG, "kws_imodel_from_model: bad argument");
+    memset(im, 0, sizeof *im);
+    if (m->n_ranges < 1 || !m->ranges)
+        return kws_error_set(err, KWS_ERR_ARG,
+                             "the model has no calibration ranges for the integer conversion; "
+                             "add them with: kws calibrate --model FILE --data DIR");
+    return kws_imodel_convert_calibrated(im, &m->topo, m->params, m->bn_stats, m->ranges,
+                                         m->n_ranges, opt, err);
 }

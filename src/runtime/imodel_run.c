@@ -34,6 +34,9 @@ kws_imodel_bytes kws_iop_bytes(const kws_iop *op)
     case KWS_IOP_DENSE_BIN:
         b.weights = kws_binary_weight_bytes(op->in_c, op->out_c);
         break;
+    case KWS_IOP_CONV2D_BIN:
+        b.weights = kws_conv2d_binary_weight_bytes(op->out_c, op->kernel, op->in_c);
+        break;
     case KWS_IOP_AFFINE:
         b.affine = c * sizeof(int16_t);
         break;
@@ -71,6 +74,7 @@ const char *kws_iop_kind_str(kws_iop_kind k)
     case KWS_IOP_AFFINE: return "ch_affine_s8";
     case KWS_IOP_DENSE: return "dense_s8";
     case KWS_IOP_DENSE_BIN: return "dense_bin_s8";
+    case KWS_IOP_CONV2D_BIN: return "conv2d_bin_s8";
     }
     return "?";
 }
@@ -139,7 +143,11 @@ static void dense_s32(const kws_iop *op, const int8_t *in, int32_t *out)
     }
 }
 
-static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch)
+/* fast: the ..._fast kernels (kws/runtime.h); a conv whose fast scratch
+ * exceeds the model's scratch_size (a plan made without it) runs the
+ * reference kernel instead. */
+static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch, size_t scratch_size,
+                         int fast)
 {
     const int8_t *in = base + op->in_off;
     int8_t *out = base + op->out_off;
@@ -155,16 +163,30 @@ static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch)
         d.in_c = op->in_c;
         d.out_c = op->out_c;
         d.kernel = op->kernel;
+        if (fast && scratch && kws_conv2d_s8_fast_scratch_size(&d) <= scratch_size)
+            return kws_conv2d_s8_fast(scratch, &d, &q, in, op->weight, op->bias, out);
         return kws_conv2d_s8(scratch, &d, &q, in, op->weight, op->bias, out);
+    }
+    case KWS_IOP_CONV2D_BIN: {
+        kws_conv2d_dims d;
+        d.h = op->in_h;
+        d.w = op->in_w;
+        d.in_c = op->in_c;
+        d.out_c = op->out_c;
+        d.kernel = op->kernel;
+        return kws_conv2d_binary_s8(&d, &q, in, op->wbits, op->bias, out);
     }
     case KWS_IOP_MAXPOOL: {
         kws_pool_dims d;
         d.h = op->in_h;
         d.w = op->in_w;
         d.c = op->in_c;
-        return kws_maxpool2d_s8(&d, in, out);
+        return fast ? kws_maxpool2d_s8_fast(&d, in, out) : kws_maxpool2d_s8(&d, in, out);
     }
     case KWS_IOP_AFFINE:
+        if (fast)
+            return kws_channel_affine_s8_fast(&q, op->in_h * op->in_w, op->in_c, in, op->mul,
+                                              op->bias, out);
         return kws_channel_affine_s8(&q, op->in_h * op->in_w, op->in_c, in, op->mul, op->bias,
                                      out);
     case KWS_IOP_DENSE:
@@ -179,8 +201,10 @@ static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch)
         d.in = op->in_c;
         d.out = op->out_c;
         if (op->kind == KWS_IOP_DENSE)
-            return kws_dense_s8(&d, &q, in, op->weight, op->bias, out);
-        return kws_dense_binary_s8(&d, &q, in, op->wbits, op->bias, out);
+            return fast ? kws_dense_s8_fast(&d, &q, in, op->weight, op->bias, out)
+                        : kws_dense_s8(&d, &q, in, op->weight, op->bias, out);
+        return fast ? kws_dense_binary_s8_fast(&d, &q, in, op->wbits, op->bias, out)
+                    : kws_dense_binary_s8(&d, &q, in, op->wbits, op->bias, out);
     }
     }
     return KWS_ERR_ARG;
@@ -189,17 +213,30 @@ static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch)
 kws_status kws_imodel_run(const kws_imodel *m, void *arena, size_t arena_size, const int8_t *in,
                           int32_t *logits)
 {
-    if (!m || !arena || !in || !logits || m->n_ops < 1 || m->n_ops > KWS_IMODEL_MAX_OPS ||
-        ((uintptr_t)arena & 7u) != 0)
+    return kws_imodel_run_kernels(m, KWS_KERNELS_FAST, arena, arena_size, in, logits);
+}
+
+kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, void *arena,
+                                  size_t arena_size, const int8_t *in, int32_t *logits)
+{
+    if (kernels != KWS_KERNELS_FAST && kernels != KWS_KERNELS_REFERENCE)
         return KWS_ERR_ARG;
-    if (arena_size < m->arena_size)
-        return KWS_ERR_ARENA;
+    if (!m || !m->ops || !arena || !in || !logits || m->n_ops < 1 ||
+        m->n_ops > KWS_IMODEL_MAX_OPS || ((uintptr_t)arena & 7u) != 0)
+        return KWS_ERR_ARG;
+    /* the whole table and memory plan against this arena: a malformed model
+     * gives an error code, never a kernel outside the arena (O(ops +
+     * channels), next to nothing beside the kernels) */
+    kws_status cst = kws_imodel_check(m, arena_size, NULL);
+    if (cst != KWS_OK)
+        return cst;
     int8_t *base = (int8_t *)arena;
     size_t in_n = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
     memmove(base + m->ops[0].in_off, in, in_n);
     void *scratch = m->scratch_size ? (void *)(base + m->scratch_off) : NULL;
     for (int i = 0; i < m->n_ops; i++) {
-        kws_status st = run_op(&m->ops[i], base, scratch);
+        kws_status st = run_op(&m->ops[i], base, scratch, m->scratch_size,
+                               kernels == KWS_KERNELS_FAST);
         if (st != KWS_OK)
             return st;
     }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kws/train.h"
+#include "kws/convert.h"
 
 #define META_MAX (256 * 1024)
 
@@ -117,19 +118,26 @@ static void build_meta(run_state *r, const kws_train_config *cfg, const char *ex
         m[cap - 1] = '\0';
 }
 
-/* Restores history and best score from a checkpoint's metadata. */
-static void parse_meta(run_state *r, const char *meta, int max_epochs)
+/* The best_epoch and best_val_acc lines of a metadata text (the values are
+ * left as they are where a line is missing). */
+static void meta_best(const char *meta, int *epoch, float *acc)
 {
-    r->n_hist = kws_history_parse(meta, r->hist, max_epochs);
     for (const char *p = meta; p && *p;) {
-        sscanf(p, "best_epoch %d", &r->best_epoch);
+        sscanf(p, "best_epoch %d", epoch);
         float v;
         if (sscanf(p, "best_val_acc %f", &v) == 1)
-            r->best_val_acc = v;
+            *acc = v;
         p = strchr(p, '\n');
         if (p)
             p++;
     }
+}
+
+/* Restores history and best score from a checkpoint's metadata. */
+static void parse_meta(run_state *r, const char *meta, int max_epochs)
+{
+    r->n_hist = kws_history_parse(meta, r->hist, max_epochs);
+    meta_best(meta, &r->best_epoch, &r->best_val_acc);
 }
 
 /* Fills a kws_model that borrows the run's arrays. */
@@ -163,15 +171,31 @@ static kws_status save_checkpoint(run_state *r, const kws_feature_config *fc, co
     return kws_model_save(&m, path, err);
 }
 
-/* Saves the best parameters (kept in memory) as the model at out_path. */
+/* Saves the best parameters (kept in memory) as the model at out_path;
+ * with `calibrate`, first measures the integer conversion's activation
+ * ranges on KWS_CALIB_WINDOWS training windows and stores them (CALIB). */
 static kws_status save_best(run_state *r, const kws_feature_config *fc, const char *path,
-                            kws_error *err)
+                            int calibrate, kws_error *err)
 {
     kws_model m;
     make_model(&m, r, fc);
     m.params = r->best_params;
     m.bn_stats = r->best_stats;
-    return kws_model_save(&m, path, err);
+    float *ranges = NULL;
+    if (calibrate) {
+        int n_calib = KWS_CALIB_WINDOWS;
+        float *calib = kws_features_calibration_windows(&r->ds, &r->fs, fc, &r->norm, &n_calib);
+        if (!calib)
+            return kws_error_set(err, KWS_ERR_NOMEM, "out of memory for calibration windows");
+        kws_status st = kws_model_calibrate(&m, calib, n_calib, &ranges, &m.n_ranges, err);
+        free(calib);
+        if (st != KWS_OK)
+            return st;
+        m.ranges = ranges;
+    }
+    kws_status st = kws_model_save(&m, path, err);
+    free(ranges);
+    return st;
 }
 
 static kws_status load_checkpoint(run_state *r, const char *path, kws_adam *adam, int *epoch,
@@ -398,15 +422,33 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
     if (cfg->resume) {
         if ((st = load_checkpoint(&r, ckpt, &adam, &start_epoch, cfg->epochs, err)))
             goto done;
-        /* the best parameters so far live in out_path */
+        /* The best parameters so far live in out_path: those of the
+         * checkpoint's best epoch, or of the epoch after the checkpoint when
+         * the run was killed between saving that epoch's best model and its
+         * checkpoint (the epoch is trained again; until then its model is the
+         * best so far). Any other file there is not this run's best. */
         kws_model best;
         kws_model_expect ex = {r.topo.in_c, r.topo.in_h, r.topo.in_w, r.topo.n_classes};
-        if (r.best_epoch > 0 && kws_model_load(&best, cfg->out_path, &ex, NULL) == KWS_OK &&
-            best.topo.n_params == r.net.n_params) {
-            memcpy(r.best_params, best.params, sizeof(float) * r.net.n_params);
-            memcpy(r.best_stats, best.bn_stats, sizeof(float) * r.net.n_stats);
+        int have_best = 0;
+        if (r.best_epoch > 0 && kws_model_load(&best, cfg->out_path, &ex, NULL) == KWS_OK) {
+            int be = -1;
+            float bv = -1.0f;
+            meta_best(best.meta, &be, &bv);
+            if (best.topo.n_params == r.net.n_params && best.topo.n_stats == r.net.n_stats &&
+                (be == r.best_epoch || be == start_epoch + 1)) {
+                memcpy(r.best_params, best.params, sizeof(float) * r.net.n_params);
+                memcpy(r.best_stats, best.bn_stats, sizeof(float) * r.net.n_stats);
+                r.best_epoch = be;
+                r.best_val_acc = bv;
+                have_best = 1;
+            }
             kws_model_free(&best);
-        } else {
+        }
+        if (!have_best) {
+            if (log && r.best_epoch > 0)
+                fprintf(log, "note: %s is missing or not the best model of epoch %d; the best "
+                        "model is chosen again from epoch %d on\n", cfg->out_path, r.best_epoch,
+                        start_epoch + 1);
             r.best_epoch = 0;
             r.best_val_acc = -1.0f;
         }
@@ -495,7 +537,7 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
             memcpy(r.best_stats, r.net.bn_stats, sizeof(float) * r.net.n_stats);
         }
         build_meta(&r, cfg, NULL);
-        if (improved && (st = save_best(&r, &fc, cfg->out_path, err)))
+        if (improved && (st = save_best(&r, &fc, cfg->out_path, 0, err)))
             break;
         if ((st = save_checkpoint(&r, &fc, ckpt, &adam, epoch + 1, err)))
             break;
@@ -543,7 +585,7 @@ kws_status kws_train_run(const kws_train_config *cfg, const kws_dataset_config *
     }
     if (r.best_epoch > 0) {
         build_meta(&r, cfg, extra);
-        if ((st = save_best(&r, &fc, cfg->out_path, err)))
+        if ((st = save_best(&r, &fc, cfg->out_path, 1, err)))
             goto done;
     }
     if (log)

@@ -1,5 +1,8 @@
 /* test_analyze.c - kws_analyze against hand counts of the paper network
- * (docs/reference-model.md's layer table, docs/quantization.md's formats). */
+ * (docs/reference-model.md's layer table, docs/quantization.md's formats)
+ * and of paper_pool.kwsnet; binary conv layout and w=float layers of an
+ * integer model. That analyze equals the converted model's bytes for every
+ * mode is tested in tests/convert/test_convert_paper.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +169,20 @@ static void test_int8_act(void)
     CHECK(kws_analyze(t, &an, NULL) == KWS_OK);
     CHECK_EQ_INT(row(&an, "conv2d_4")->weight_bytes, 64 * 36);
     CHECK_EQ_INT(row(&an, "conv2d_5")->weight_bytes, 64 * 72);
+    CHECK_EQ_INT(row(&an, "conv2d_5")->weight_bytes, kws_conv2d_binary_weight_bytes(64, 3, 64));
+    CHECK_EQ_INT(an.rom_bytes, 91720); /* = the converter's (tests/convert) */
+
+    /* paper_pool: dense 1536 x 64 */
+    t = load("models/paper_pool.kwsnet", KWS_QUANT_BINARY_CONV);
+    CHECK(kws_analyze(t, &an, NULL) == KWS_OK);
+    CHECK_EQ_INT(row(&an, "max_pooling2d_2")->act_bytes, 4 * 6 * 64);
+    CHECK_EQ_INT(row(&an, "dense")->weight_bytes, kws_binary_weight_bytes(1536, 64));
+    CHECK_EQ_INT(an.weight_bytes, 36624);
+    CHECK_EQ_INT(an.rom_bytes, 44104);
+    t = load("models/paper_pool.kwsnet", KWS_QUANT_HYBRID);
+    CHECK(kws_analyze(t, &an, NULL) == KWS_OK);
+    CHECK_EQ_INT(an.weight_bytes, 85008);
+    CHECK_EQ_INT(an.rom_bytes, 92488);
 }
 
 static void parse(kws_topology *t, const char *text)
@@ -201,6 +218,18 @@ static void test_fits(const kws_target *tg)
     CHECK_EQ_INT(an.n_rows, 3);
     CHECK_EQ_INT(an.param_bytes, 0);
     CHECK(an.rows[1].relu);
+
+    /* binary conv: each tap's Cin bits padded to a byte (the kernel's
+     * layout), 4 x 3x3 taps x ceil(3/8) = 36 B; one quantized layer makes an
+     * integer model, whose w=float layers the converter stores as int8 */
+    parse(&t, "input 3 8 8\nconv2d 4 relu w=binary\nconv2d 2\nflatten\ndense 2\n");
+    CHECK(kws_analyze(&t, &an, NULL) == KWS_OK);
+    CHECK_EQ_INT(an.rows[1].weight_bytes, 36);
+    CHECK_EQ_INT(an.rows[1].weight_bytes, kws_conv2d_binary_weight_bytes(4, 3, 3));
+    CHECK(an.rows[2].integer && an.rows[2].wq == KWS_QW_INT8);
+    CHECK_EQ_INT(an.rows[2].weight_bytes, 2 * 9 * 4);
+    CHECK_EQ_INT(an.rows[3].weight_bytes, 2 * 128);
+    CHECK_EQ_INT(an.rows[3].bias_bytes, 2 * 4);
 
     kws_target bad;
     kws_error err;

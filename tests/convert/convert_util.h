@@ -15,9 +15,10 @@
  * layout; flat: (C, H, W) of the flattened input or NULL. */
 static inline int cv_code(const kws_iop *op, int o, int t, const int *flat)
 {
-    int per = op->kind == KWS_IOP_CONV2D ? op->kernel * op->kernel * op->in_c : op->in_c;
+    int conv = op->kind == KWS_IOP_CONV2D || op->kind == KWS_IOP_CONV2D_BIN;
+    int per = conv ? op->kernel * op->kernel * op->in_c : op->in_c;
     int dst = t;
-    if (op->kind == KWS_IOP_CONV2D) {
+    if (conv) {
         int kk = op->kernel * op->kernel;
         dst = (t % kk) * op->in_c + t / kk;
     } else if (flat) {
@@ -27,6 +28,11 @@ static inline int cv_code(const kws_iop *op, int o, int t, const int *flat)
     if (op->kind == KWS_IOP_DENSE_BIN) {
         const uint8_t *row = op->wbits + (size_t)o * kws_binary_row_bytes(per);
         return ((row[dst / 8] >> (dst % 8)) & 1) ? 1 : -1;
+    }
+    if (op->kind == KWS_IOP_CONV2D_BIN) { /* (Cout, k, k, ceil(Cin/8)) */
+        int kk = op->kernel * op->kernel, tb = (op->in_c + 7) / 8, c = t / kk, ij = t % kk;
+        const uint8_t *tap = op->wbits + ((size_t)o * kk + ij) * tb;
+        return ((tap[c / 8] >> (c % 8)) & 1) ? 1 : -1;
     }
     return op->weight[(size_t)o * (size_t)per + (size_t)dst];
 }
@@ -47,7 +53,8 @@ static inline long cv_check_shadow(const kws_imodel *m, const kws_net *net, long
         if (l->wq == KWS_QW_FLOAT || !net->qparams)
             continue;
         int flat[3], *fp = NULL;
-        if (op->kind != KWS_IOP_CONV2D && i > 0 && m->ops[i - 1].out_h * m->ops[i - 1].out_w > 1) {
+        if ((op->kind == KWS_IOP_DENSE || op->kind == KWS_IOP_DENSE_BIN) && i > 0 &&
+            m->ops[i - 1].out_h * m->ops[i - 1].out_w > 1) {
             flat[0] = m->ops[i - 1].out_c, flat[1] = m->ops[i - 1].out_h, flat[2] = m->ops[i - 1].out_w;
             fp = flat;
         }

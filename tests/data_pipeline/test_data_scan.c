@@ -313,6 +313,25 @@ static void test_extra_roots(void)
               (ds.items[i - 1].root == ds.items[i].root &&
                strcmp(ds.items[i - 1].rel, ds.items[i].rel) < 0));
     kws_dataset_free(&ds);
+
+    /* real root at weight 0 (synthetic-only training): its validation and
+     * test clips stay, none of its clips is trained on */
+    kws_dataset_config c0 = c;
+    c0.roots[0].weight = 0.0f;
+    CHECK_EQ_INT(kws_dataset_load(&ds, &c0, &err), KWS_OK);
+    CHECK_EQ_INT(ds.split_count[1], 7);
+    CHECK_EQ_INT(ds.split_count[2], 7);
+    /* train: only the synthetic clips (5 + 3) and the second real corpus (4 + 3) */
+    CHECK_EQ_INT(ds.class_count[0][0], 5 + 4);
+    CHECK_EQ_INT(ds.class_count[0][1], 3);
+    CHECK_EQ_INT(ds.class_count[0][2], 3);
+    for (size_t i = 0; i < ds.n_items; i++)
+        if (ds.items[i].root == 0)
+            CHECK(ds.items[i].split != KWS_SPLIT_TRAIN);
+    kws_dataset_free(&ds);
+    for (int r = 0; r < c0.n_roots; r++)
+        c0.roots[r].weight = 0.0f;
+    CHECK_EQ_INT(kws_dataset_load(&ds, &c0, &err), KWS_ERR_ARG); /* nothing to train on */
     syn_remove_tree(syn);
     syn_remove_tree(real2);
 }
@@ -341,7 +360,8 @@ static void test_config_helpers(void)
     CHECK_NEAR(c.roots[1].weight, 0.5, 1e-7);
     CHECK_EQ_INT(kws_dataset_config_add_root(&c, "/data/a:b", 1, &err), KWS_OK);
     CHECK(strcmp(c.roots[2].path, "/data/a:b") == 0); /* not a number: part of the path */
-    CHECK_EQ_INT(kws_dataset_config_add_root(&c, "/data/x:0", 1, &err), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_dataset_config_add_root(&c, "/data/x:0", 1, &err), KWS_OK);
+    CHECK_NEAR(c.roots[3].weight, 0.0, 0); /* 0: not trained on */
     CHECK_EQ_INT(kws_dataset_config_add_root(&c, "/data/x:-1", 1, &err), KWS_ERR_ARG);
     CHECK_EQ_INT(kws_dataset_config_add_root(&c, ":2", 1, &err), KWS_ERR_ARG);
     CHECK(strcmp(kws_split_name(KWS_SPLIT_VAL), "val") == 0);

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "kws/convert.h"
 #include "kws/detect.h"
 #include "kws/features.h"
 #include "kws/train.h"
@@ -213,6 +214,7 @@ static void check_same_as_batch(const kws_model *m)
         CHECK(kws_net_forward(&net, x, 1, KWS_MODE_INFER) == KWS_OK);
         kws_probs_from_logits(probs, net.logits, 5);
         kws_recognizer_config cfg = kws_recognizer_config_default();
+        cfg.engine = KWS_ENGINE_FLOAT;
         events ev;
         ev.want_hop = 57;
         run(m, &cfg, clip, 16000, NULL, 0, &ev);
@@ -223,6 +225,38 @@ static void check_same_as_batch(const kws_model *m)
         for (int c = 0; c < 5; c++)
             printf(" %.3f", (double)probs[c]);
         printf("\n");
+    }
+    /* the integer model (the default: kws train stored calibration ranges):
+     * the batch window quantized and run by kws_imodel_run gives the same
+     * logits, bit for bit, as the recognizer's window at hop 57 */
+    kws_imodel im;
+    CHECK(m->n_ranges > 0);
+    if (CHECK(kws_imodel_from_model(&im, m, NULL, &err) == KWS_OK)) {
+        static uint64_t arena[64 * 1024];
+        int8_t xq[38 * 55];
+        int32_t lq[5];
+        float lf[5], iprobs[5];
+        CHECK(kws_imodel_arena_size(&im) <= sizeof arena);
+        kws_imodel_quantize_input(&im, x, xq);
+        CHECK(kws_imodel_run(&im, arena, sizeof arena, xq, lq) == KWS_OK);
+        for (int c = 0; c < 5; c++)
+            lf[c] = im.out_scale * (float)lq[c];
+        kws_probs_from_logits(iprobs, lf, 5);
+        kws_recognizer_config cfg = kws_recognizer_config_default();
+        events ev;
+        ev.want_hop = 57;
+        run(m, &cfg, clip, 16000, NULL, 0, &ev);
+        for (int c = 0; c < 5; c++)
+            CHECK(ev.probs[c] == iprobs[c]);
+        int agree = 0; /* and it agrees with the float net on this clip */
+        for (int c = 0; c < 5; c++)
+            agree += fabsf(iprobs[c] - probs[c]) < 0.1f;
+        CHECK_EQ_INT(agree, 5);
+        printf("integer path, alpha clip:");
+        for (int c = 0; c < 5; c++)
+            printf(" %.3f", (double)iprobs[c]);
+        printf("\n");
+        kws_imodel_free(&im);
     }
     kws_net_free(&net);
     kws_featurizer_free(&fz);

@@ -3,10 +3,12 @@
  * single-byte corruption and every truncation is refused, a version
  * mismatch is refused, crafted headers with a valid CRC are bounds-checked,
  * expectations are enforced with a message naming the mismatch, the save is
- * atomic (no .tmp left), and random valid-CRC mutations never crash. */
+ * atomic (no .tmp left), random valid-CRC mutations never crash, and a
+ * directory or FIFO given as the model path is refused by name. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "kws/crc32.h"
 #include "kws/model.h"
@@ -537,6 +539,42 @@ static void test_paper_size(void)
     free_fixture(&f);
 }
 
+/* ---- paths that are not model files --------------------------------------------- */
+
+/* A directory or a FIFO is refused by name, before anything is read: a
+ * directory used to report "out of memory (9223372036854775807 bytes)"
+ * (ftell's size of a directory went to malloc, which aborts under ASan),
+ * and opening a FIFO blocked until a writer came. */
+static void test_not_a_file(void)
+{
+    char dir[] = "/tmp/kws_model_test_XXXXXX";
+    if (!CHECK(mkdtemp(dir) != NULL))
+        return;
+    kws_model m;
+    kws_error e;
+    CHECK(kws_model_load(&m, dir, NULL, &e) == KWS_ERR_IO);
+    CHECK(strstr(e.msg, dir) != NULL && strstr(e.msg, "is a directory") != NULL);
+    CHECK(m.storage == NULL);
+
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/pipe.kwsm", dir);
+    if (CHECK(mkfifo(fifo, 0600) == 0)) {
+        CHECK(kws_model_load(&m, fifo, NULL, &e) == KWS_ERR_IO); /* returns, no writer needed */
+        CHECK(strstr(e.msg, "pipe.kwsm: not a regular file") != NULL);
+        remove(fifo);
+    }
+    char empty[300];
+    snprintf(empty, sizeof empty, "%s/empty.kwsm", dir);
+    FILE *f = fopen(empty, "wb");
+    if (CHECK(f != NULL)) {
+        fclose(f);
+        CHECK(kws_model_load(&m, empty, NULL, &e) == KWS_ERR_FORMAT);
+        CHECK(strstr(e.msg, "no KWSM magic") != NULL);
+        remove(empty);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_round_trip(0);
@@ -545,5 +583,6 @@ int main(void)
     test_crafted();
     test_expect();
     test_paper_size();
+    test_not_a_file();
     return test_summary("test_model_file");
 }

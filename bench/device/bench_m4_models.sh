@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bench_m4_models.sh [MODEL.kwsm...] - what each model costs on the
+# STM32L496 (Cortex-M4F, 80 MHz, 1 MiB flash, 320 KiB RAM), measured on the
+# linked firmware, not estimated:
+#
+#   flash   text + data of kws_infer.elf for the STM32L496 (arm-none-eabi-size)
+#           minus the embedded test clips (map file: scripts/mem_parts.sh),
+#           i.e. the deployable image: model, runtime, front end, app, startup;
+#           split into the model's parameters (= kws analyze's ROM), its
+#           tables (op table, normalization, names) and code
+#   RAM     data + bss of the same image: static buffers (arena, MFCC tables,
+#           input window) and the 16 KiB stack region the linker reserves;
+#           the arena alone; the worst-case stack from the call graph
+#           (-fcallgraph-info) and the high-water mark the firmware paints
+#           and reads back under QEMU
+#   time    guest instructions counted by the QEMU plugin
+#           (device/m4/qemu_icount) between markers, marker overhead
+#           subtracted: one inference (kws_imodel_run), the front end of one
+#           clip (55 MFCC frames + normalization + quantization) and one
+#           hop (kws_mfcc_frame, the streaming cost per 16 ms); medians over
+#           the clips. Inference is data-independent; the FFT nearly so.
+#
+# Cycles: QEMU counts instructions, not cycles (no pipeline, flash wait
+# states or multi-cycle instructions). The estimate multiplies by an
+# assumed CPI of 1.0 .. 1.3 for this code on a Cortex-M4F at 80 MHz: the
+# inner loops are single-cycle DSP instructions (SMLAD, SXTB16, QADD) and
+# loads that pipeline (LDR 2 cycles alone, 1 when back to back), taken
+# branches cost 1 + 1..3 cycles of pipeline refill, and flash at 80 MHz
+# needs 4 wait states, which the ART accelerator (prefetch + 1 KiB
+# instruction cache) hides for loops but not for every branch. Measure on
+# hardware with DWT->CYCCNT for cycle counts.
+#
+# Models default to models/*.kwsm. Clips: 5 test clips (yes, no, up, stop,
+# go) of the Speech Commands folder $KWS_DATA (default
+# ../shared/data/speech_commands beside the repository). Environment:
+# KWS (the kws binary, default build/kws), KWS_M4_BUILD (build folder,
+# default build-m4-models), KWS_M4_CPI_LO / _HI, KWS_M4_MHZ.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+KWS=${KWS:-$ROOT/build/kws}
+BUILD=${KWS_M4_BUILD:-$ROOT/build-m4-models}
+DATA=${KWS_DATA:-$ROOT/../shared/data/speech_commands}
+CROSS=${CROSS:-arm-none-eabi-}
+MHZ=${KWS_M4_MHZ:-80}
+CPI_LO=${KWS_M4_CPI_LO:-1.0}
+CPI_HI=${KWS_M4_CPI_HI:-1.3}
+FLASH=1048576 RAM=327680
+
+for t in "${CROSS}gcc" "${QEMU:-qemu-system-arm}" make; do
+    command -v "$t" >/dev/null 2>&1 || { echo "SKIPPED: $t not found (scripts/install-deps.sh test)"; exit 0; }
+done
+[ -x "$KWS" ] || { echo "bench_m4_models.sh: $KWS not built (make build, or KWS=path)" >&2; exit 2; }
+models=("$@")
+if [ ${#models[@]} -eq 0 ]; then
+    for m in "$ROOT"/models/*.kwsm; do [ -e "$m" ] && models+=("$m"); done
+fi
+[ ${#models[@]} -gt 0 ] || { echo "bench_m4_models.sh: no models (pass .kwsm files)" >&2; exit 2; }
+clips=""
+for w in yes no up stop go; do
+    f=$(grep -m1 "^$w/" "$DATA/testing_list.txt" 2>/dev/null || true)
+    [ -n "$f" ] && clips="$clips,$DATA/$f"
+done
+clips=${clips#,}
+[ -n "$clips" ] || { echo "bench_m4_models.sh: no clips under $DATA (set KWS_DATA)" >&2; exit 2; }
+
+m4() { make -s -j2 -C "$ROOT/device/m4" BUILD="$BUILD" "$@"; }
+m4 plugin >/dev/null
+summary=$BUILD/summary.tsv
+mkdir -p "$BUILD"
+: >"$summary"
+
+for m in "${models[@]}"; do
+    label=$(basename "$m" .kwsm)
+    [ "$label" = model ] && label=$(basename "$(dirname "$m")")
+    W=$BUILD/models/$label
+    rm -rf "$W"
+    mkdir -p "$W"
+    "$KWS" export --model "$m" --out "$W/export" --clips "$clips" >"$W/export.txt"
+    for board in stm32l496 mps2-an386; do
+        m4 BOARD=$board MODEL_DIR="$W/export" infer infer-base >/dev/null
+    done
+    m4 BOARD=stm32l496 MODEL_DIR="$W/export" infer-stack >"$W/stack.txt"
+    m4 BOARD=mps2-an386 MODEL_DIR="$W/export" infer-run ICOUNT=1 >"$W/run.out"
+    cp "$BUILD/mps2-an386/kws_infer.icount" "$W/icount.txt"
+    "$ROOT/device/m4/scripts/mem_parts.sh" "$ROOT" "$BUILD/stm32l496/kws_infer.map" >"$W/parts.tsv"
+    read -r text data bss _ < <("${CROSS}size" "$BUILD/stm32l496/kws_infer.elf" | awk 'NR == 2')
+    read -r btext bdata _ < <("${CROSS}size" "$BUILD/stm32l496/kws_infer_base.elf" | awk 'NR == 2')
+    part() { awk -F'\t' -v r="$1" -v p="$2" '$1 == r && $2 == p { v = $3 } END { print v + 0 }' "$W/parts.tsv"; }
+    params=$(part flash model_params) tables=$(part flash model_tables) clipb=$(part flash test_clips)
+    runtime=$(part flash runtime) frontend=$(part flash frontend)
+    arena=$(awk '/^arena:/ { print $2 }' "$W/export.txt")
+    bound=$(awk '/^worst-case stack/ { print $5 }' "$W/stack.txt")
+    used=$(awk '/^stack: / { print $2 }' "$W/run.out")
+    stack=$(awk '/^stack: / { print $6 }' "$W/run.out")
+    ok=$(grep -c ', expect ok$' "$W/run.out" || true)
+    nclips=$(grep -c '^clip ' "$W/run.out" || true)
+    # medians of the regions, marker overhead ("empty") subtracted
+    read -r inf fe hop < <(awk '
+        FNR == NR && $1 == "@region" { name[$2] = $3; next }
+        FNR == NR { next }
+        $1 == "icount:" && $2 == "region" { cnt[$3] = $7 }
+        function median(k,    i, j, t, n, a) {
+            n = 0
+            for (i in cnt) if (name[i] == k) a[++n] = cnt[i] - over
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0
+        }
+        END {
+            for (i in cnt) if (name[i] == "empty") over = cnt[i]
+            printf "%.0f %.0f %.0f\n", median("inference"), median("frontend"), median("mfcc_hop")
+        }' "$W/run.out" "$W/icount.txt")
+    flash=$((text + data - clipb))
+    ramt=$((data + bss))
+    echo "== $label ($m)"
+    sed -n 's/^model kws_model_data: /   model: /p' "$W/run.out"
+    echo "   parity: $ok of $nclips clips give the host's logits on the device"
+    awk -v f="$flash" -v fl=$FLASH -v p="$params" -v t="$tables" -v r="$runtime" -v fe="$frontend" \
+        -v base=$((btext + bdata)) -v c="$clipb" 'BEGIN {
+        printf "   flash: %d B (%.1f %% of 1 MiB) without the %d B of test clips = parameters %d (kws analyze ROM)\n", f, 100 * f / fl, c, p
+        printf "          + model tables %d + runtime code %d + front end %d + app, startup, libc %d\n", t, r, fe, f - p - t - r - fe
+        printf "          (the app without a model: %d B)\n", base }'
+    awk -v ram="$ramt" -v rl=$RAM -v a="$arena" -v st="$stack" -v u="$used" -v b="$bound" 'BEGIN {
+        printf "   RAM: %d B (%.1f %% of 320 KiB) = static %d (arena %d, MFCC tables, window) + stack region %d\n", ram, 100 * ram / rl, ram - st, a, st
+        printf "        stack: %d B worst case (call graph), %d B high-water under QEMU, %d B reserved\n", b, u, st }'
+    awk -v i="$inf" -v fe="$fe" -v h="$hop" -v lo="$CPI_LO" -v hi="$CPI_HI" -v mhz="$MHZ" 'BEGIN {
+        printf "   inference: %d instructions -> %.1f .. %.1f Mcycles = %.0f .. %.0f ms at %d MHz (CPI %.1f .. %.1f)\n", i, i * lo / 1e6, i * hi / 1e6, i * lo / mhz / 1e3, i * hi / mhz / 1e3, mhz, lo, hi
+        printf "   front end: %d instructions per 1 s clip (55 frames); %d per 16 ms hop = %.2f .. %.2f ms (%.1f .. %.1f %% CPU)\n", fe, h, h * lo / mhz / 1e3, h * hi / mhz / 1e3, 100 * h * lo / (mhz * 16e3), 100 * h * hi / (mhz * 16e3) }'
+    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\n' "$label" "$flash" "$params" "$ramt" \
+        "$arena" "$bound" "$used" "$inf" "$fe" "$hop" "$ok" "$nclips" >>"$summary"
+done
+
+echo
+echo "| model | flash (B) | of which parameters | RAM (B, incl. 16 KiB stack) | arena | stack worst / used | instructions / inference | Mcycles @ CPI $CPI_LO..$CPI_HI | ms @ $MHZ MHz | front end / hop (instr.) | parity |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+awk -F'\t' -v lo="$CPI_LO" -v hi="$CPI_HI" -v mhz="$MHZ" '{
+    printf "| %s | %d | %d | %d | %d | %d / %d | %d | %.1f .. %.1f | %.0f .. %.0f | %d | %s |\n",
+        $1, $2, $3, $4, $5, $6, $7, $8, $8 * lo / 1e6, $8 * hi / 1e6, $8 * lo / mhz / 1e3,
+        $8 * hi / mhz / 1e3, $10, $11 }' "$summary"
+fp32=$("$KWS" analyze --net "$ROOT/models/paper.kwsnet" --quant float | awk '/^ROM/ { gsub(",", "", $2); print $2 }')
+echo
+echo "FP32: the device runtime is integer-only, and the paper network's float parameters alone"
+echo "are $fp32 B (kws analyze --quant float) against $FLASH B of flash: does not fit"
+echo "(a float model given to kws export runs as its int8 post-training quantization)."

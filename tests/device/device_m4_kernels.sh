@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# device_m4_kernels.sh SOURCE_DIR BUILD_DIR CHECKER
+#
+# CTest device_m4_kernels: builds the kernels_parity firmware, runs it on
+# QEMU's mps2-an386 (Cortex-M4F) and has CHECKER (kernels_parity_check, the
+# host build of the same cases) check it:
+#  - the DSP instructions behind src/runtime/simd_m4.h (SMLAD, SXTB16,
+#    SXTAB16, QADD, SSAT/USAT, SSUB8+SEL, BFI, LDRD, the SMLAL
+#    requantization) equal their plain C definitions, which the host uses;
+#  - every case of tests/device/kernel_cases.h (the paper network's layer
+#    shapes and odd ones): the fast kernel's output is the reference
+#    kernel's, byte for byte, on the device, and the device's reference
+#    output is the host's (FNV-1a checksums).
+# The firmware is built at -O2 (the shipping flags) and again at -O0 and
+# -Os: inline asm constraints and register allocation must not matter.
+set -euo pipefail
+SRC=$1 BASE=$2 CHECKER=$3
+. "$SRC/tests/device/lib.sh"
+need_cross
+need_qemu
+
+fail=0
+for opt in O2 O0 Os; do
+    BUILD=$BASE/$opt
+    echo "== firmware built with -$opt"
+    m4make BOARD=mps2-an386 EXTRA_CFLAGS=-$opt "$BUILD/mps2-an386/kernels_parity.elf"
+    out=$BUILD/kernels_parity.out
+    rc=0
+    "$SRC/device/m4/scripts/run_qemu.sh" --timeout "${KWS_QEMU_TIMEOUT:-300}" \
+        "$BUILD/mps2-an386/kernels_parity.elf" >"$out" || rc=$?
+    echo "firmware: exit status $rc, $(wc -l <"$out") lines in $out"
+    grep -v -E '^[IK] ' "$out" | sed 's/^/   device: /' || true
+    if [ $rc -ne 0 ]; then
+        [ $rc -eq 124 ] && echo "FAIL: QEMU timed out"
+        echo "FAIL: -$opt firmware exited with status $rc"
+        grep -E '^[IK] ' "$out" | grep -E ' 0$| [1-9][0-9]*$' | head -20 || true
+        fail=1
+    fi
+    "$CHECKER" "$out" || { echo "FAIL: -$opt firmware: kernels differ"; fail=1; }
+done
+[ $fail -eq 0 ] && echo "device_m4_kernels: PASS (-O2, -O0, -Os)"
+exit $fail
