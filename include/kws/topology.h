@@ -118,7 +118,8 @@ typedef struct {
 /* Parses a description from text[0..len) (no NUL needed). `source` names it
  * in messages (a file name; NULL: "<memory>"). On error returns
  * KWS_ERR_FORMAT (syntax, unknown key, bad number), KWS_ERR_SHAPE
- * (impossible shape) or KWS_ERR_ARG (a limit), fills err with
+ * (impossible shape), KWS_ERR_UNSUPPORTED (valid but not implemented, e.g.
+ * maxpool=3) or KWS_ERR_ARG (a limit), fills err with
  * "source:LINE: what", and sets *err_line (may be NULL) to the 1-based line,
  * or 0 when the problem is the description as a whole (no input line, no
  * layers). */

@@ -16,6 +16,7 @@ int kws_cmd_synth(int argc, char **argv);
 int kws_cmd_classify(int argc, char **argv);
 int kws_cmd_listen(int argc, char **argv);
 int kws_cmd_streams(int argc, char **argv);
+int kws_cmd_export(int argc, char **argv);
 
 /* The model `kws listen`, `classify` and `streams` use without --model. */
 #define KWS_CLI_DEFAULT_MODEL "models/default.kwsm"

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "kws/audio.h"
@@ -643,12 +644,23 @@ static int cmd_eval(int argc, char **argv)
         goto done;
     }
     static int16_t buf[16000];
-    long n;
-    while ((n = kws_audio_source_read(src, buf, 16000, &err)) > 0)
+    long n, seconds = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while ((n = kws_audio_source_read(src, buf, 16000, &err)) > 0) {
         if (kws_recognizer_push(r, buf, (size_t)n) || log.failed) {
             kws_cli_fail("streams eval", "%s: recognizer failed", stream);
             goto done;
         }
+        if (++seconds % 300 == 0) { /* progress every 5 minutes of audio */
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+            double speed = wall > 0 ? (double)seconds / wall : 0;
+            fprintf(stderr, "kws streams eval: %.0f of %.0f min of audio, %.1fx real time, ETA %.0f s\n",
+                    (double)seconds / 60.0, duration / 60.0, speed,
+                    speed > 0 && duration > (double)seconds ? (duration - (double)seconds) / speed : 0.0);
+        }
+    }
     if (n < 0) {
         kws_cli_fail_error("streams eval", &err);
         goto done;

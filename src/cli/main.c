@@ -8,8 +8,6 @@
 
 #include "cli.h"
 
-int kws_cmd_export(int argc, char **argv); /* cmd_export.c */
-
 typedef struct {
     const char *name;
     kws_cli_fn fn;

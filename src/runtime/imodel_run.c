@@ -143,6 +143,17 @@ static void dense_s32(const kws_iop *op, const int8_t *in, int32_t *out)
     }
 }
 
+static kws_conv2d_dims conv_dims(const kws_iop *op)
+{
+    kws_conv2d_dims d;
+    d.h = op->in_h;
+    d.w = op->in_w;
+    d.in_c = op->in_c;
+    d.out_c = op->out_c;
+    d.kernel = op->kernel;
+    return d;
+}
+
 /* fast: the ..._fast kernels (kws/runtime.h); a conv whose fast scratch
  * exceeds the model's scratch_size (a plan made without it) runs the
  * reference kernel instead. */
@@ -157,23 +168,13 @@ static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch, size_t 
     q.act_max = op->act_max;
     switch (op->kind) {
     case KWS_IOP_CONV2D: {
-        kws_conv2d_dims d;
-        d.h = op->in_h;
-        d.w = op->in_w;
-        d.in_c = op->in_c;
-        d.out_c = op->out_c;
-        d.kernel = op->kernel;
+        const kws_conv2d_dims d = conv_dims(op);
         if (fast && scratch && kws_conv2d_s8_fast_scratch_size(&d) <= scratch_size)
             return kws_conv2d_s8_fast(scratch, &d, &q, in, op->weight, op->bias, out);
         return kws_conv2d_s8(scratch, &d, &q, in, op->weight, op->bias, out);
     }
     case KWS_IOP_CONV2D_BIN: {
-        kws_conv2d_dims d;
-        d.h = op->in_h;
-        d.w = op->in_w;
-        d.in_c = op->in_c;
-        d.out_c = op->out_c;
-        d.kernel = op->kernel;
+        const kws_conv2d_dims d = conv_dims(op);
         return kws_conv2d_binary_s8(&d, &q, in, op->wbits, op->bias, out);
     }
     case KWS_IOP_MAXPOOL: {

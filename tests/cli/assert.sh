@@ -74,3 +74,15 @@ is_svg() {
     [[ $(head -c 5 "$1") == '<?xml' ]] && grep -q '<svg ' "$1" &&
         [[ $(tail -c 7 "$1" | tr -d '\n') == '</svg>' ]]
 }
+
+# train_tiny5_model: the tone data set ($MAKE_DATA into $tmp/data) and the
+# 5-class tiny model the detector tests run on (alpha, beta, gamma,
+# _unknown_, _silence_), in $MODEL.
+train_tiny5_model() {
+    check "make the tone data set" "$MAKE_DATA" "$tmp/data" || return 1
+    sed 's/^dense 4$/dense 5/' "$SRC/models/tiny.kwsnet" >"$tmp/tiny5.kwsnet"
+    expect_ok "train the tiny model" "$KWS" train --data "$tmp/data" --words alpha,beta,gamma \
+        --unknown --silence --net "$tmp/tiny5.kwsnet" --epochs 20 --shift-ms 300 --batch 16 --lr 0.01 \
+        --min-lr 0.001 --seed 3 --threads 2 --cache none -o "$tmp/model.kwsm" || return 1
+    MODEL=$tmp/model.kwsm
+}

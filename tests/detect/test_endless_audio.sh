@@ -43,12 +43,7 @@ export XDG_CACHE_HOME="$tmp/xdg-cache"
 . "$SRC/tests/cli/assert.sh"
 
 setup() {
-    check "make the tone data set" "$MAKE_DATA" "$tmp/data" || return 1
-    sed 's/^dense 4$/dense 5/' "$SRC/models/tiny.kwsnet" >"$tmp/tiny5.kwsnet"
-    expect_ok "train the tiny model" "$KWS" train --data "$tmp/data" --words alpha,beta,gamma \
-        --unknown --silence --net "$tmp/tiny5.kwsnet" --epochs 20 --shift-ms 300 --batch 16 --lr 0.01 \
-        --min-lr 0.001 --seed 3 --threads 2 --cache none -o "$tmp/model.kwsm" || return 1
-    MODEL=$tmp/model.kwsm
+    train_tiny5_model || return 1
     MODEL_ARGS=(-m "$MODEL")
 }
 

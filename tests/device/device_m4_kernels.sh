@@ -26,12 +26,9 @@ for opt in O2 O0 Os; do
     m4make BOARD=mps2-an386 EXTRA_CFLAGS=-$opt "$BUILD/mps2-an386/kernels_parity.elf"
     out=$BUILD/kernels_parity.out
     rc=0
-    "$SRC/device/m4/scripts/run_qemu.sh" --timeout "${KWS_QEMU_TIMEOUT:-300}" \
-        "$BUILD/mps2-an386/kernels_parity.elf" >"$out" || rc=$?
-    echo "firmware: exit status $rc, $(wc -l <"$out") lines in $out"
-    grep -v -E '^[IK] ' "$out" | sed 's/^/   device: /' || true
+    run_firmware "$BUILD/mps2-an386/kernels_parity.elf" "$out" "${KWS_QEMU_TIMEOUT:-300}" '^[IK] ' ||
+        rc=$?
     if [ $rc -ne 0 ]; then
-        [ $rc -eq 124 ] && echo "FAIL: QEMU timed out"
         echo "FAIL: -$opt firmware exited with status $rc"
         grep -E '^[IK] ' "$out" | grep -E ' 0$| [1-9][0-9]*$' | head -20 || true
         fail=1

@@ -144,9 +144,8 @@ for m in "${models[@]}"; do
     done
     # QEMU: the same lines as the host
     rc=0
-    "$SRC/device/m4/scripts/run_qemu.sh" --timeout "${KWS_QEMU_TIMEOUT:-300}" \
-        "$BUILD/mps2-an386/kws_infer.elf" >"$W/device.out" || rc=$?
-    grep -v '^@region ' "$W/device.out" | sed 's/^/   device: /'
+    run_firmware "$BUILD/mps2-an386/kws_infer.elf" "$W/device.out" "${KWS_QEMU_TIMEOUT:-300}" \
+        '^@region ' || rc=$?
     [ $rc -eq 0 ] || failed "$label" "firmware exited with status $rc under QEMU"
     grep -v -E '^(@region |stack: )' "$W/device.out" >"$W/device.cmp" || true
     if ! cmp -s "$W/host.out" "$W/device.cmp"; then

@@ -29,3 +29,15 @@ need_qemu() {
 m4make() {
     make -s -j2 -C "$SRC/device/m4" BUILD="$BUILD" "$@"
 }
+
+# run_firmware ELF OUT TIMEOUT HIDE_RE: runs ELF under QEMU (semihosting)
+# with its output in OUT, prints the exit status and OUT's lines that do not
+# match HIDE_RE (the machine-read records), and returns the exit status.
+run_firmware() {
+    local elf=$1 out=$2 timeout=$3 hide=$4 rc=0
+    "$SRC/device/m4/scripts/run_qemu.sh" --timeout "$timeout" "$elf" >"$out" || rc=$?
+    echo "firmware: exit status $rc, $(wc -l <"$out") lines in $out"
+    grep -v -E "$hide" "$out" | sed 's/^/   device: /' || true
+    [ $rc -ne 124 ] || echo "FAIL: QEMU timed out after $timeout s"
+    return $rc
+}
