@@ -38,24 +38,15 @@ static int host_case(const kc_case *c, const kc_data *d, uint32_t *ref, uint32_t
     return 1;
 }
 
-int main(int argc, char **argv)
+/* Runs every case on the host, then checks the device's output file (or,
+ * with "--emit", prints the host's lines). 0: all agree. */
+static int check(const char *device_output, kc_data *d)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: kernels_parity_check DEVICE_OUTPUT | --emit\n");
-        return 2;
-    }
-    kc_data d;
-    d.in = malloc(KC_MAX_IN);
-    d.weight = malloc(KC_MAX_W);
-    d.bias = malloc(sizeof(int32_t) * KC_MAX_CH);
-    d.mul = malloc(sizeof(int16_t) * KC_MAX_CH);
-    d.rq = malloc(sizeof(kws_requant) * KC_MAX_CH);
-    g_out = malloc(KC_MAX_OUT);
     uint32_t ref[KC_N_CASES], fast[KC_N_CASES];
     int fail = 0;
     for (int i = 0; i < KC_N_CASES; i++) {
         if (!kc_fits(&kc_cases[i]) || kc_scratch_bytes(&kc_cases[i]) > sizeof g_scratch ||
-            !host_case(&kc_cases[i], &d, &ref[i], &fast[i])) {
+            !host_case(&kc_cases[i], d, &ref[i], &fast[i])) {
             fprintf(stderr, "host: case %s failed to run\n", kc_cases[i].name);
             return 1;
         }
@@ -65,15 +56,15 @@ int main(int argc, char **argv)
             fail = 1;
         }
     }
-    if (strcmp(argv[1], "--emit") == 0) {
+    if (strcmp(device_output, "--emit") == 0) {
         for (int i = 0; i < KC_N_CASES; i++)
             printf("K %s %08x %08x 1\n", kc_cases[i].name, ref[i], fast[i]);
         return fail;
     }
 
-    FILE *f = fopen(argv[1], "r");
+    FILE *f = fopen(device_output, "r");
     if (!f) {
-        fprintf(stderr, "kernels_parity_check: cannot open %s\n", argv[1]);
+        fprintf(stderr, "kernels_parity_check: cannot open %s\n", device_output);
         return 2;
     }
     int seen[KC_N_CASES] = {0};
@@ -134,4 +125,31 @@ int main(int argc, char **argv)
     printf("kernels_parity_check: %d cases, %d instruction checks: %s\n", KC_N_CASES, n_instr,
            fail ? "FAIL" : "PASS");
     return fail;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: kernels_parity_check DEVICE_OUTPUT | --emit\n");
+        return 2;
+    }
+    kc_data d;
+    d.in = malloc(KC_MAX_IN);
+    d.weight = malloc(KC_MAX_W);
+    d.bias = malloc(sizeof(int32_t) * KC_MAX_CH);
+    d.mul = malloc(sizeof(int16_t) * KC_MAX_CH);
+    d.rq = malloc(sizeof(kws_requant) * KC_MAX_CH);
+    g_out = malloc(KC_MAX_OUT);
+    int rc = 2;
+    if (d.in && d.weight && d.bias && d.mul && d.rq && g_out)
+        rc = check(argv[1], &d);
+    else
+        fprintf(stderr, "kernels_parity_check: out of memory\n");
+    free(d.in);
+    free(d.weight);
+    free(d.bias);
+    free(d.mul);
+    free(d.rq);
+    free(g_out);
+    return rc;
 }
