@@ -14,6 +14,9 @@
 #     emulator (-O2, DSP path: 0.46 MAC per instruction);
 #   - the whole hybrid model through kws_imodel_run_kernels (runner included,
 #     dense_2 with its int32 output), both kernel sets;
+#   - the binary conv (packed +-1 weights) of the 76 KB variant
+#     (models/paper_pool_76k.kwsnet conv2d_4, 9x13x32 -> 64, k 3), reference
+#     (sign-select adds) against fast (+-1 expanded to int16, SMLAD);
 #   - a cycle and time estimate at 80 MHz.
 #
 # MACs count a conv's taps over the 'same' padding too (H*W*Cout*k*k*Cin),
@@ -57,6 +60,7 @@ echo
 awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" -v cmsis="$CMSIS_M" '
     FNR == NR && $1 == "@region" { name[$2] = $3; next }
     FNR == NR && $1 == "L" { order[++nl] = $2; macs[$2] = $3; calls[$2] = $4; next }
+    FNR == NR && $1 == "B" { border[++nb] = $2; macs[$2] = $3; next }
     FNR == NR && ($1 == "M" || $1 == "bench:") { info[++ninfo] = $0; next }
     FNR == NR { next }
     $2 == "region" { cnt[name[$3]] = $7 }
@@ -89,6 +93,16 @@ awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" -v cmsis="$CMSIS_M" '
         mr = cnt["model:reference"] - over; mf = cnt["model:fast"] - over
         printf "%-24s %10d %12d %7s %12d %7s %7.1fx\n", "hybrid, kws_imodel_run", mh, mr,
                f(mh / mr), mf, f(mh / mf), mr / mf
+        if (nb) {
+            printf "\n%-24s %10s %12s %7s %12s %7s %8s\n", "binary conv (76 KB var.)", "MACs",
+                   "reference", "MAC/i", "fast", "MAC/i", "speed-up"
+            for (k = 1; k <= nb; k++) {
+                l = border[k]
+                r = cnt["ref:" l] - over; q = cnt["fast:" l] - over
+                printf "%-24s %10d %12d %7s %12d %7s %7.1fx\n", l, macs[l], r, f(macs[l] / r),
+                       q, f(macs[l] / q), r / q
+            }
+        }
         printf "\nCMSIS-NN (-O2, DSP path) on the paper network'"'"'s layers: %.1f M instructions " \
                "(0.46 MAC/instruction)\n", cmsis
         printf "  fast, int8 variant:  %6.2f M instructions = %.2f x CMSIS-NN\n", f8 / 1e6,

@@ -43,8 +43,9 @@
  * act_peak = max over ops of in_bytes + out_bytes (rounded to 4): the two
  * live tensors never overlap. Affine ops run in place. The conv scratch
  * follows: the largest kws_conv2d_s8_fast_scratch_size of the model's convs
- * (the fast kernel's int16 weights of 4 output channels; paper net 4,608
- * bytes; the reference kernel needs none).
+ * and kws_conv2d_binary_s8_fast_scratch_size of its binary convs (the fast
+ * kernels' int16 weights of 4 output channels; paper net 4,608 bytes; the
+ * reference kernels need none).
  *
  * Typical use on the device (error checks left out):
  *
@@ -186,8 +187,9 @@ typedef enum {
 } kws_kernel_set;
 
 /* kws_imodel_run with the kernels chosen. A conv whose fast scratch
- * (kws_conv2d_s8_fast_scratch_size) exceeds m->scratch_size - a plan made
- * without it - runs the reference kernel. KWS_ERR_ARG for an unknown set. */
+ * (kws_conv2d_s8_fast_scratch_size, kws_conv2d_binary_s8_fast_scratch_size)
+ * exceeds m->scratch_size - a plan made without it - runs the reference
+ * kernel. KWS_ERR_ARG for an unknown set. */
 kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, void *arena,
                                   size_t arena_size, const int8_t *in, int32_t *logits);
 

@@ -161,8 +161,9 @@ kws_status kws_sign_pack_s8(int count, int c, const int8_t *in, const int16_t *t
  * tests/runtime/test_kernels_fast.c and the device_m4_kernels test hold
  * them to that; bench/device/bench_m4_kernels.sh counts their instructions.
  *
- * Only the conv needs scratch: 8-byte aligned (KWS_ERR_ARG otherwise), never
- * NULL, kws_conv2d_s8_fast_scratch_size() bytes (0 for invalid dims). For
+ * Only the convs need scratch. The int8 conv's: 8-byte aligned (KWS_ERR_ARG
+ * otherwise), never NULL, kws_conv2d_s8_fast_scratch_size() bytes (0 for
+ * invalid dims). For
  * Cin a multiple of 4 that is 4 output channels' weights as int16 pairs:
  * 8 * k*k*Cin bytes (paper net: at most 4,608, conv2d_5); for Cin = 1,
  * k = 3: 40 bytes per output channel + 6 per column + 16 (paper conv2d:
@@ -173,6 +174,17 @@ size_t kws_conv2d_s8_fast_scratch_size(const kws_conv2d_dims *d);
 kws_status kws_conv2d_s8_fast(void *scratch, const kws_conv2d_dims *d, const kws_requant_out *q,
                               const int8_t *in, const int8_t *weight, const int32_t *bias,
                               int8_t *out);
+
+/* The binary conv's: for Cin a multiple of 4, 4 output channels' +-1
+ * weights expanded from the bits into int16 pairs, the int8 conv's layout:
+ * 8 * k*k*Cin bytes (76 KB variant's conv2d_4: 2,304), 8-byte aligned,
+ * never NULL (KWS_ERR_ARG otherwise). Otherwise (and for invalid dims) 0:
+ * the reference kernel runs, scratch may be NULL. */
+size_t kws_conv2d_binary_s8_fast_scratch_size(const kws_conv2d_dims *d);
+
+kws_status kws_conv2d_binary_s8_fast(void *scratch, const kws_conv2d_dims *d,
+                                     const kws_requant_out *q, const int8_t *in,
+                                     const uint8_t *weight, const int32_t *bias, int8_t *out);
 
 kws_status kws_maxpool2d_s8_fast(const kws_pool_dims *d, const int8_t *in, int8_t *out);
 

@@ -339,6 +339,12 @@ static void plan_memory(kws_imodel *m)
                 s = kws_conv2d_s8_scratch_size(&d);
             if (s > scratch)
                 scratch = s;
+        } else if (op->kind == KWS_IOP_CONV2D_BIN) {
+            kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
+            /* the fast binary conv's +-1 weights (the reference needs none) */
+            size_t s = kws_conv2d_binary_s8_fast_scratch_size(&d);
+            if (s > scratch)
+                scratch = s;
         }
         cur = out;
     }

@@ -58,6 +58,7 @@
  */
 #include "kws/runtime.h"
 
+#include "conv2d_c4_fast.h"
 #include "simd_m4.h"
 
 /* The paths and row loops stay separate functions: inlined into one big
@@ -257,48 +258,53 @@ static void c4_pixels(const chunk4 *k, const int8_t *xp, int step, const uint32_
     }
 }
 
-KWS_NOINLINE
-static void conv_c4(const kws_conv2d_dims *d, const kws_requant_out *q, const int8_t *in,
-                    const int8_t *weight, const int32_t *bias, int8_t *out, uint32_t *wx)
+void kws_conv2d_c4_chunk(const kws_conv2d_dims *d, const kws_requant_out *q, const int8_t *in,
+                         const int32_t *bias, int oc, const uint32_t *wx, int8_t *out)
 {
     const int H = d->h, W = d->w, C = d->in_c, Co = d->out_c, K = d->kernel;
-    const int P = (K - 1) / 2, KK = K * K * C;
+    const int P = (K - 1) / 2;
     chunk4 k;
     k.cl = clamp4_make(q->act_min, q->act_max);
     k.co = Co;
     k.row_bytes = (size_t)W * C;
     k.row_words = (size_t)K * C * 2;
+    k.nc = Co - oc < 4 ? Co - oc : 4;
+    k.fast = 1;
+    for (int c = 0; c < 4; c++) {
+        k.rq[c] = c < k.nc ? q->rq[oc + c] : q->rq[oc];
+        k.b[c] = c < k.nc && bias ? bias[oc + c] : 0;
+        k.fast &= kws_rq32_init(k.rq[c].multiplier, k.rq[c].shift, &k.r[c]);
+    }
     /* interior columns [x_lo, x_hi): all K taps inside; empty when W < K */
     const int x_lo = P, x_hi = W - P > P ? W - P : P;
+    for (int y = 0; y < H; y++) {
+        const int i0 = tap_first(y, P), rows = tap_end(y, H, K, P) - i0;
+        const int8_t *in_y = in + (size_t)(y + i0 - P) * k.row_bytes; /* first tap row */
+        const uint32_t *w_y = wx + (size_t)i0 * k.row_words;        /* its weights */
+        int8_t *o_y = out + (size_t)y * W * Co + oc;
+        /* the interior in one call, then the borders */
+        if (x_lo < x_hi)
+            c4_pixels(&k, in_y, C, w_y, rows, K * C / 4, o_y + (size_t)x_lo * Co, x_hi - x_lo);
+        for (int x = 0; x < W; x++) {
+            if (x == x_lo && x_lo < x_hi)
+                x = x_hi;
+            if (x >= W)
+                break;
+            const int j0 = tap_first(x, P), run = (tap_end(x, W, K, P) - j0) * C / 4;
+            c4_pixels(&k, in_y + (size_t)(x + j0 - P) * C, C, w_y + (size_t)j0 * C * 2, rows,
+                      run, o_y + (size_t)x * Co, 1);
+        }
+    }
+}
 
-    for (int oc = 0; oc < Co; oc += 4) {
-        k.nc = Co - oc < 4 ? Co - oc : 4;
-        extend_chunk(weight, KK, oc, k.nc, wx);
-        k.fast = 1;
-        for (int c = 0; c < 4; c++) {
-            k.rq[c] = c < k.nc ? q->rq[oc + c] : q->rq[oc];
-            k.b[c] = c < k.nc && bias ? bias[oc + c] : 0;
-            k.fast &= kws_rq32_init(k.rq[c].multiplier, k.rq[c].shift, &k.r[c]);
-        }
-        for (int y = 0; y < H; y++) {
-            const int i0 = tap_first(y, P), rows = tap_end(y, H, K, P) - i0;
-            const int8_t *in_y = in + (size_t)(y + i0 - P) * k.row_bytes; /* first tap row */
-            const uint32_t *w_y = wx + (size_t)i0 * k.row_words;        /* its weights */
-            int8_t *o_y = out + (size_t)y * W * Co + oc;
-            /* the interior in one call, then the borders */
-            if (x_lo < x_hi)
-                c4_pixels(&k, in_y, C, w_y, rows, K * C / 4, o_y + (size_t)x_lo * Co,
-                          x_hi - x_lo);
-            for (int x = 0; x < W; x++) {
-                if (x == x_lo && x_lo < x_hi)
-                    x = x_hi;
-                if (x >= W)
-                    break;
-                const int j0 = tap_first(x, P), run = (tap_end(x, W, K, P) - j0) * C / 4;
-                c4_pixels(&k, in_y + (size_t)(x + j0 - P) * C, C, w_y + (size_t)j0 * C * 2,
-                          rows, run, o_y + (size_t)x * Co, 1);
-            }
-        }
+KWS_NOINLINE
+static void conv_c4(const kws_conv2d_dims *d, const kws_requant_out *q, const int8_t *in,
+                    const int8_t *weight, const int32_t *bias, int8_t *out, uint32_t *wx)
+{
+    const int KK = d->kernel * d->kernel * d->in_c;
+    for (int oc = 0; oc < d->out_c; oc += 4) {
+        extend_chunk(weight, KK, oc, d->out_c - oc < 4 ? d->out_c - oc : 4, wx);
+        kws_conv2d_c4_chunk(d, q, in, bias, oc, wx, out);
     }
 }
 

@@ -154,9 +154,9 @@ static kws_conv2d_dims conv_dims(const kws_iop *op)
     return d;
 }
 
-/* fast: the ..._fast kernels (kws/runtime.h); a conv whose fast scratch
- * exceeds the model's scratch_size (a plan made without it) runs the
- * reference kernel instead. */
+/* fast: the ..._fast kernels (kws/runtime.h); a conv (int8 or binary) whose
+ * fast scratch exceeds the model's scratch_size (a plan made without it)
+ * runs the reference kernel instead. */
 static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch, size_t scratch_size,
                          int fast)
 {
@@ -175,6 +175,9 @@ static kws_status run_op(const kws_iop *op, int8_t *base, void *scratch, size_t 
     }
     case KWS_IOP_CONV2D_BIN: {
         const kws_conv2d_dims d = conv_dims(op);
+        const size_t need = kws_conv2d_binary_s8_fast_scratch_size(&d);
+        if (fast && (scratch || need == 0) && need <= scratch_size)
+            return kws_conv2d_binary_s8_fast(scratch, &d, &q, in, op->wbits, op->bias, out);
         return kws_conv2d_binary_s8(&d, &q, in, op->wbits, op->bias, out);
     }
     case KWS_IOP_MAXPOOL: {

@@ -22,7 +22,7 @@
 
 #include "kws/runtime.h"
 
-typedef enum { KC_CONV, KC_POOL, KC_AFFINE, KC_DENSE, KC_DENSE_BIN } kc_kind;
+typedef enum { KC_CONV, KC_POOL, KC_AFFINE, KC_DENSE, KC_DENSE_BIN, KC_CONV_BIN } kc_kind;
 
 /* Requantization constants: conv-like (shift -12 .. -6), affine-like (M near
  * 2^-14 * s_x / s_y: shift -20 .. -14), or anything: shift -31 .. 3 with
@@ -43,7 +43,10 @@ typedef struct {
 
 /* The paper network's kernels (docs/reference-model.md: conv -> ReLU ->
  * [pool] -> bn), then odd shapes. The dense 7488 -> 64 with int8 weights
- * (479 KB) does not fit the device's RAM: 8 of its 64 rows here. */
+ * (479 KB) does not fit the device's RAM: 8 of its 64 rows here. After them
+ * the binary convs (packed +-1 weights): the 76 KB variant's conv2d_4
+ * (models/paper_pool_76k.kwsnet; also timed by bench_kernels.c), then odd
+ * shapes (Cin % 8 = 4, Cin % 4 != 0: the reference's path, k 1 .. 7). */
 static const kc_case kc_cases[] = {
     {"conv2d", KC_CONV, 38, 55, 1, 16, 3, 0, 127, KC_RQ_CONV, 1},
     {"bn", KC_AFFINE, 38, 55, 16, 0, 0, -127, 127, KC_RQ_AFFINE, 2},
@@ -82,6 +85,15 @@ static const kc_case kc_cases[] = {
     {"dense_bin_k37_n5", KC_DENSE_BIN, 1, 1, 37, 5, 0, -127, 127, KC_RQ_WIDE, 116},
     {"dense_bin_k300_n3", KC_DENSE_BIN, 1, 1, 300, 3, 0, 0, 127, KC_RQ_CONV, 117},
     {"dense_bin_k1029_n2", KC_DENSE_BIN, 1, 1, 1029, 2, 0, -127, 127, KC_RQ_CONV, 118},
+    /* binary convs */
+    {"conv2d_4_bin", KC_CONV_BIN, 9, 13, 32, 64, 3, 0, 127, KC_RQ_CONV, 201},
+    {"conv_bin_c64_k3_o7", KC_CONV_BIN, 5, 4, 64, 7, 3, -127, 127, KC_RQ_WIDE, 202},
+    {"conv_bin_c12_k5_o6", KC_CONV_BIN, 5, 6, 12, 6, 5, -60, 127, KC_RQ_WIDE, 203},
+    {"conv_bin_c20_k3_o13", KC_CONV_BIN, 3, 5, 20, 13, 3, -128, 90, KC_RQ_CONV, 204},
+    {"conv_bin_c4_k7_o5", KC_CONV_BIN, 4, 9, 4, 5, 7, 0, 127, KC_RQ_CONV, 205},
+    {"conv_bin_c8_k1_o9", KC_CONV_BIN, 4, 7, 8, 9, 1, -128, 127, KC_RQ_WIDE, 206},
+    {"conv_bin_c3_k3_o5", KC_CONV_BIN, 7, 9, 3, 5, 3, -127, 127, KC_RQ_CONV, 207},
+    {"conv_bin_c17_k3_o4", KC_CONV_BIN, 1, 1, 17, 4, 3, -127, 127, KC_RQ_WIDE, 208},
 };
 
 #define KC_N_CASES ((int)(sizeof kc_cases / sizeof kc_cases[0]))
@@ -101,13 +113,17 @@ static inline size_t kc_in_bytes(const kc_case *c)
 
 static inline int kc_out_channels(const kc_case *c)
 {
-    return c->kind == KC_CONV || c->kind == KC_DENSE || c->kind == KC_DENSE_BIN ? c->out : c->c;
+    return c->kind == KC_CONV || c->kind == KC_CONV_BIN || c->kind == KC_DENSE ||
+                   c->kind == KC_DENSE_BIN
+               ? c->out
+               : c->c;
 }
 
 static inline size_t kc_out_bytes(const kc_case *c)
 {
     switch (c->kind) {
-    case KC_CONV: return (size_t)c->h * c->w * c->out;
+    case KC_CONV:
+    case KC_CONV_BIN: return (size_t)c->h * c->w * c->out;
     case KC_POOL: return (size_t)(c->h / 2) * (c->w / 2) * c->c;
     case KC_AFFINE: return (size_t)c->h * c->w * c->c;
     default: return (size_t)c->out;
@@ -120,6 +136,7 @@ static inline size_t kc_w_bytes(const kc_case *c)
     case KC_CONV: return (size_t)c->out * c->k * c->k * c->c;
     case KC_DENSE: return (size_t)c->out * c->c;
     case KC_DENSE_BIN: return kws_binary_weight_bytes(c->c, c->out);
+    case KC_CONV_BIN: return kws_conv2d_binary_weight_bytes(c->out, c->k, c->c);
     default: return 0;
     }
 }
@@ -128,7 +145,7 @@ static inline size_t kc_w_bytes(const kc_case *c)
  * taps over the padding included): conv H*W*Cout*k*k*Cin, dense K*N. */
 static inline uint32_t kc_macs(const kc_case *c)
 {
-    if (c->kind == KC_CONV)
+    if (c->kind == KC_CONV || c->kind == KC_CONV_BIN)
         return (uint32_t)c->h * c->w * c->out * c->k * c->k * c->c;
     if (c->kind == KC_DENSE || c->kind == KC_DENSE_BIN)
         return (uint32_t)c->c * c->out;
@@ -169,7 +186,8 @@ typedef struct {
 } kc_data;
 
 /* Fills d for case c: inputs mostly in [-127, 127] with some -128, weights
- * in [-127, 127] with some +-127 runs, biases and multipliers by style. */
+ * in [-127, 127] with some +-127 runs (binary: random bytes, padding bits
+ * included), biases and multipliers by style. */
 static inline void kc_generate(const kc_case *c, const kc_data *d)
 {
     uint32_t s = 0x9E3779B9u ^ (c->seed * 2654435761u);
@@ -179,7 +197,7 @@ static inline void kc_generate(const kc_case *c, const kc_data *d)
     for (size_t i = 0; i < n_in; i++)
         d->in[i] = (int8_t)(kc_int(&s, 0, 63) == 0 ? -128 : kc_int(&s, -127, 127));
     for (size_t i = 0; i < n_w; i++) {
-        if (c->kind == KC_DENSE_BIN)
+        if (c->kind == KC_DENSE_BIN || c->kind == KC_CONV_BIN)
             d->weight[i] = (uint8_t)kc_next(&s);
         else if (kc_int(&s, 0, 31) == 0)
             d->weight[i] = (uint8_t)(int8_t)(kc_int(&s, 0, 1) ? 127 : -127);
@@ -208,7 +226,7 @@ static inline void kc_generate(const kc_case *c, const kc_data *d)
 }
 
 /* Runs case c on d with the reference (fast = 0) or the fast kernel;
- * scratch: kws_conv2d_s8_fast_scratch_size bytes, 8-byte aligned. */
+ * scratch: kc_scratch_bytes(c) bytes, 8-byte aligned. */
 static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, void *scratch,
                                 int8_t *out)
 {
@@ -227,6 +245,16 @@ static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, vo
         const int8_t *w = (const int8_t *)d->weight;
         return fast ? kws_conv2d_s8_fast(scratch, &cd, &q, d->in, w, d->bias, out)
                     : kws_conv2d_s8(scratch, &cd, &q, d->in, w, d->bias, out);
+    }
+    case KC_CONV_BIN: {
+        kws_conv2d_dims cd;
+        cd.h = c->h;
+        cd.w = c->w;
+        cd.in_c = c->c;
+        cd.out_c = c->out;
+        cd.kernel = c->k;
+        return fast ? kws_conv2d_binary_s8_fast(scratch, &cd, &q, d->in, d->weight, d->bias, out)
+                    : kws_conv2d_binary_s8(&cd, &q, d->in, d->weight, d->bias, out);
     }
     case KC_POOL: {
         kws_pool_dims pd;
@@ -256,10 +284,10 @@ static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, vo
     return KWS_ERR_ARG;
 }
 
-/* Scratch bytes case c needs (conv fast kernel; 0 otherwise). */
+/* Scratch bytes case c needs (the fast convs; 0 otherwise). */
 static inline size_t kc_scratch_bytes(const kc_case *c)
 {
-    if (c->kind != KC_CONV)
+    if (c->kind != KC_CONV && c->kind != KC_CONV_BIN)
         return 0;
     kws_conv2d_dims cd;
     cd.h = c->h;
@@ -267,7 +295,8 @@ static inline size_t kc_scratch_bytes(const kc_case *c)
     cd.in_c = c->c;
     cd.out_c = c->out;
     cd.kernel = c->k;
-    return kws_conv2d_s8_fast_scratch_size(&cd);
+    return c->kind == KC_CONV ? kws_conv2d_s8_fast_scratch_size(&cd)
+                              : kws_conv2d_binary_s8_fast_scratch_size(&cd);
 }
 
 /* FNV-1a, 32 bits */

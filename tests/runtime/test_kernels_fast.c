@@ -13,6 +13,11 @@
  *    -1 and M = 0 take the 64-bit path), with and without bias; output
  *    canaries; scratch exactly kws_conv2d_s8_fast_scratch_size bytes (ASan
  *    sees any overrun);
+ *  - binary conv2d: 500 random shapes (Cin a multiple of 8, of 4 only, and
+ *    neither; k 1 .. 7; images smaller than the kernel), the binary convs of
+ *    our networks, random padding bits, inputs at -128 with all weights +1
+ *    or -1; scratch exactly kws_conv2d_binary_s8_fast_scratch_size (NULL
+ *    when 0); error statuses;
  *  - dense (K odd, even, not a multiple of 4; N % 4 != 0), binary dense (K
  *    not a multiple of 8 or 32, random padding bits), maxpool (C % 4 == 0
  *    and not, odd H/W), channel affine (in place too), the same way;
@@ -20,7 +25,8 @@
  *  - whole models: kws_imodel_run_kernels with KWS_KERNELS_FAST and
  *    KWS_KERNELS_REFERENCE give identical logits, on a hand-built model with
  *    odd shapes and on models/paper.kwsnet with random weights converted for
- *    int8 and hybrid (the plan's scratch is the fast conv's).
+ *    int8, hybrid and binary-conv (the plan's scratch is the fast convs';
+ *    with less, the convs it does not cover run the reference).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +308,142 @@ static void test_conv_errors(void)
                  kws_conv2d_s8(NULL, &d, &qb, in, wt, NULL, out));
     kws_requant_out qo = {rq, 5, 4};
     CHECK_EQ_INT(kws_conv2d_s8_fast(scratch, &d, &qo, in, wt, NULL, out), KWS_ERR_ARG);
+}
+
+/* ---- conv2d with binary weights ------------------------------------------------- */
+
+static long g_bconv_cases, g_bconv_bad;
+
+/* kws_conv2d_binary_s8_fast against kws_conv2d_binary_s8 on random bits
+ * (padding bits too): scratch exactly the size asked for (NULL when 0). */
+static void bconv_case(rt_rng *g, int H, int W, int C, int O, int K, int style)
+{
+    const size_t n_in = (size_t)H * W * C, n_out = (size_t)H * W * O;
+    const size_t n_w = kws_conv2d_binary_weight_bytes(O, K, C);
+    int8_t *in = malloc(n_in), *ref = malloc(n_out + CANARY), *fast = malloc(n_out + CANARY);
+    uint8_t *wb = malloc(n_w);
+    int32_t *bias = malloc(sizeof(int32_t) * O);
+    kws_requant *rq = malloc(sizeof(kws_requant) * O);
+    fill_codes(g, in, n_in, style);
+    for (size_t i = 0; i < n_w; i++)
+        wb[i] = style == 1 ? (uint8_t)(rt_int(g, 0, 1) ? 0xFF : 0x00) : (uint8_t)rt_next(g);
+    for (int o = 0; o < O; o++)
+        bias[o] = (int32_t)rt_int(g, -50000, 50000);
+    fill_rq(g, rq, O, rt_int(g, 0, 2) == 0);
+    kws_requant_out q = {rq, 0, 127};
+    pick_bounds(g, &q.act_min, &q.act_max);
+    kws_conv2d_dims d = {H, W, C, O, K};
+    const int32_t *b = rt_int(g, 0, 4) ? bias : NULL;
+
+    const size_t ss = kws_conv2d_binary_s8_fast_scratch_size(&d);
+    CHECK(ss == ((C % 4) ? 0 : (size_t)8 * K * K * C));
+    uint64_t *scratch = ss ? malloc(ss) : NULL;
+    memset(ref, 0x5A, n_out + CANARY);
+    memset(fast, 0x5A, n_out + CANARY);
+    kws_status s1 = kws_conv2d_binary_s8(&d, &q, in, wb, b, ref);
+    kws_status s2 = kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, b, fast);
+    CHECK_EQ_INT(s1, KWS_OK);
+    CHECK_EQ_INT(s2, KWS_OK);
+    int bad = memcmp(ref, fast, n_out + CANARY) != 0;
+    if (bad && g_bconv_bad < 5) {
+        size_t i = 0;
+        while (ref[i] == fast[i]) i++;
+        fprintf(stderr, "     binary conv %dx%dx%d->%d k=%d [%d,%d] style %d: first diff at "
+                "%zu: %d vs %d\n", H, W, C, O, K, q.act_min, q.act_max, style, i, ref[i],
+                fast[i]);
+    }
+    g_bconv_cases++;
+    g_bconv_bad += bad;
+    free(in); free(wb); free(ref); free(fast); free(bias); free(rq); free(scratch);
+}
+
+static void test_conv_binary(void)
+{
+    rt_rng g = {20261126};
+    /* the binary convs of our networks: 76 KB variant / binary-conv conv2d_4, conv2d_5 */
+    for (int style = 0; style < 3; style++) {
+        bconv_case(&g, 9, 13, 32, 64, 3, style);
+        bconv_case(&g, 9, 13, 64, 64, 3, style);
+    }
+    /* Cin multiples of 8, of 4 only, and neither; images smaller than the kernel */
+    static const int cins[] = {1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 20, 24, 28, 32, 36, 64};
+    static const int ks[] = {1, 3, 3, 3, 5, 7};
+    for (int r = 0; r < 500; r++) {
+        int C = cins[rt_int(&g, 0, sizeof cins / sizeof cins[0] - 1)];
+        int K = ks[rt_int(&g, 0, sizeof ks / sizeof ks[0] - 1)];
+        int H = (int)rt_int(&g, 1, C >= 32 ? 7 : 12), W = (int)rt_int(&g, 1, C >= 32 ? 7 : 12);
+        int O = (int)rt_int(&g, 1, 13);
+        bconv_case(&g, H, W, C, O, K, (int)rt_int(&g, 0, 2));
+    }
+    printf("binary conv2d: %ld cases, %ld differ from the reference\n", g_bconv_cases,
+           g_bconv_bad);
+    CHECK_EQ_INT(g_bconv_bad, 0);
+
+    /* all inputs -128, all weights +1 / -1: the accumulator's extremes */
+    for (int sign = 0; sign < 2; sign++) {
+        enum { H = 5, W = 6, C = 64, O = 5, K = 7 };
+        static int8_t in[H * W * C], ref[H * W * O], fast[H * W * O];
+        static uint8_t wb[O * K * K * C / 8];
+        static uint64_t scratch[K * K * C];
+        kws_requant rq[O];
+        for (int o = 0; o < O; o++)
+            rq[o].multiplier = 1 << 30, rq[o].shift = -20 + o;
+        memset(in, 0x80, sizeof in);
+        memset(wb, sign ? 0xFF : 0x00, sizeof wb);
+        kws_requant_out q = {rq, -128, 127};
+        kws_conv2d_dims d = {H, W, C, O, K};
+        CHECK(kws_conv2d_binary_s8_fast_scratch_size(&d) <= sizeof scratch);
+        CHECK_EQ_INT(kws_conv2d_binary_s8(&d, &q, in, wb, NULL, ref), KWS_OK);
+        CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, NULL, fast), KWS_OK);
+        CHECK(memcmp(ref, fast, sizeof ref) == 0);
+    }
+
+    /* scratch sizes; errors as the reference's */
+    kws_conv2d_dims d4 = {9, 13, 32, 64, 3}, d5 = {9, 13, 64, 64, 3}, d3 = {9, 13, 3, 64, 3};
+    kws_conv2d_dims dbad = {9, 13, 32, 64, 4};
+    printf("binary conv2d fast scratch: 9x13x32->64 %zu B, 9x13x64->64 %zu B\n",
+           kws_conv2d_binary_s8_fast_scratch_size(&d4),
+           kws_conv2d_binary_s8_fast_scratch_size(&d5));
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast_scratch_size(&d4), 2304);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast_scratch_size(&d5), 4608);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast_scratch_size(&d3), 0);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast_scratch_size(&dbad), 0);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast_scratch_size(NULL), 0);
+
+    int8_t in[2 * 2 * 4] = {0}, out[2 * 2 * 1];
+    uint8_t wb[9] = {0};
+    uint64_t scratch[64];
+    kws_requant rq[1] = {{1 << 30, -8}};
+    kws_requant_out q = {rq, -127, 127};
+    kws_conv2d_dims d = {2, 2, 4, 1, 3};
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, NULL, out), KWS_OK);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(NULL, &d, &q, in, wb, NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast((char *)scratch + 4, &d, &q, in, wb, NULL, out),
+                 KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, NULL, &q, in, wb, NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, NULL, in, wb, NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, NULL, wb, NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, in, NULL, NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, NULL, NULL), KWS_ERR_ARG);
+    kws_conv2d_dims bad = d;
+    bad.kernel = 2;
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &bad, &q, in, wb, NULL, out), KWS_ERR_ARG);
+    bad = d;
+    bad.h = 0;
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &bad, &q, in, wb, NULL, out), KWS_ERR_ARG);
+    bad = d;
+    bad.in_c = 1 << 21; /* k*k*Cin > 2^23: refused like the reference */
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &bad, &q, in, wb, NULL, out), KWS_ERR_ARG);
+    bad = d;
+    bad.in_c = 1; /* Cin % 4 != 0: the reference runs, no scratch needed */
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(NULL, &bad, &q, in, wb, NULL, out), KWS_OK);
+    kws_requant rbad[1] = {{5, 0}}; /* multiplier below 2^30 */
+    kws_requant_out qb = {rbad, -127, 127};
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &qb, in, wb, NULL, out),
+                 kws_conv2d_binary_s8(&d, &qb, in, wb, NULL, out));
+    kws_requant_out qo = {rq, 5, 4};
+    CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &qo, in, wb, NULL, out),
+                 kws_conv2d_binary_s8(&d, &qo, in, wb, NULL, out));
 }
 
 /* ---- dense, binary dense ----------------------------------------------------------- */
@@ -596,7 +738,8 @@ static void test_model_hand(void)
                  KWS_ERR_ARG);
 }
 
-/* models/paper.kwsnet with random weights, converted for int8 and hybrid. */
+/* models/paper.kwsnet with random weights, converted for int8, hybrid and
+ * binary-conv. */
 static void test_model_paper(kws_quant_mode mode)
 {
     char path[1024];
@@ -630,6 +773,11 @@ static void test_model_paper(kws_quant_mode mode)
                                      m.ops[i].out_c, m.ops[i].kernel};
                 size_t s = kws_conv2d_s8_fast_scratch_size(&d);
                 need = s > need ? s : need;
+            } else if (m.ops[i].kind == KWS_IOP_CONV2D_BIN) {
+                kws_conv2d_dims d = {m.ops[i].in_h, m.ops[i].in_w, m.ops[i].in_c,
+                                     m.ops[i].out_c, m.ops[i].kernel};
+                size_t s = kws_conv2d_binary_s8_fast_scratch_size(&d);
+                need = s > need ? s : need;
             }
         printf("paper, %s: arena %zu B (activations %zu + conv scratch %zu)\n",
                kws_quant_mode_str(mode), m.arena_size, m.act_peak, m.scratch_size);
@@ -645,6 +793,18 @@ static void test_model_paper(kws_quant_mode mode)
         for (int i = 0; i < IN_N; i++)
             xq[i] = (int8_t)((i * 7919) % 3 == 0 ? 127 : (i % 2 ? -127 : -128));
         differ += !same_logits(&m, xq, 1);
+        /* plans with less scratch: the convs it does not cover run the reference */
+        const size_t ss = m.scratch_size, as = m.arena_size;
+        static const size_t less[2] = {2304, 0};
+        for (int i = 0; i < 2; i++) {
+            if (less[i] >= ss)
+                continue;
+            m.scratch_size = less[i];
+            m.arena_size = m.scratch_off + less[i];
+            differ += !same_logits(&m, xq, 0);
+        }
+        m.scratch_size = ss;
+        m.arena_size = as;
         CHECK_EQ_INT(differ, 0);
         kws_imodel_free(&m);
     } else {
@@ -660,10 +820,12 @@ int main(void)
     test_rq32();
     test_conv();
     test_conv_errors();
+    test_conv_binary();
     test_dense();
     test_pool_affine();
     test_model_hand();
     test_model_paper(KWS_QUANT_INT8);
     test_model_paper(KWS_QUANT_HYBRID);
+    test_model_paper(KWS_QUANT_BINARY_CONV);
     return test_summary("test_kernels_fast");
 }

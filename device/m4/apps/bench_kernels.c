@@ -16,6 +16,9 @@
  *    The int8 dense 7488 -> 64 (479 KB of weights) does not fit the RAM:
  *    its region makes 8 calls of 8 rows on the same weights (MACS and the
  *    name "dense" count all 64 rows).
+ *    Then the binary conv of the 76 KB variant (models/paper_pool_76k.kwsnet
+ *    conv2d_4, 9x13x32 -> 64, k 3: the first KC_CONV_BIN case), the same
+ *    two regions after a line "B NAME MACS 1" (not in the paper's totals).
  * 2. The whole hybrid model (binary dense) as a kws_imodel, random weights,
  *    through kws_imodel_run_kernels with each kernel set: regions
  *    "model:reference" and "model:fast"; the logits must be identical.
@@ -79,6 +82,35 @@ static void join(char *dst, size_t size, const char *a, const char *b)
     dst[n] = '\0';
 }
 
+/* Regions "ref:NAME" and "fast:NAME" for calls calls of case c, after a
+ * line TAG NAME MACS CALLS. */
+static int bench_case(const kc_case *c, const kc_data *d, int calls, const char *name,
+                      const char *tag, void *scratch, int8_t *out)
+{
+    char ref_name[48], fast_name[48];
+    if (!kc_fits(c) || kc_scratch_bytes(c) > SCRATCH_BYTES)
+        return KWS_M4_EXIT_SETUP;
+    kc_generate(c, d);
+    put_line(tag, name, kc_macs(c) * (uint32_t)calls, (uint32_t)calls);
+    join(ref_name, sizeof ref_name, "ref:", name);
+    join(fast_name, sizeof fast_name, "fast:", name);
+    for (int fast = 0; fast < 2; fast++) {
+        kws_status st = KWS_OK;
+        int seq = kws_m4_region_begin(fast ? fast_name : ref_name);
+        for (int k = 0; k < calls; k++)
+            st |= kc_run(c, d, fast, scratch, out);
+        kws_m4_region_end(seq);
+        if (st != KWS_OK) {
+            kws_m4_puts("ERROR bench: kernel failed on ");
+            kws_m4_puts(name);
+            kws_m4_putc('\n');
+            return KWS_M4_EXIT_SETUP;
+        }
+        g_sink ^= kc_fnv1a(out, kc_out_bytes(c));
+    }
+    return KWS_M4_EXIT_OK;
+}
+
 static int bench_layers(void)
 {
     g_used = 0;
@@ -90,32 +122,18 @@ static int bench_layers(void)
     d.rq = take(sizeof(kws_requant) * KC_MAX_CH);
     int8_t *out = take(KC_MAX_OUT);
     void *scratch = take(SCRATCH_BYTES);
-    char ref_name[48], fast_name[48];
 
     for (int i = 0; i < PAPER_CASES; i++) {
         const kc_case *c = &kc_cases[i];
         const int calls = c->kind == KC_DENSE && c->c == 7488 ? 8 : 1;
-        const char *name = calls > 1 ? "dense" : c->name;
-        if (!kc_fits(c) || kc_scratch_bytes(c) > SCRATCH_BYTES)
-            return KWS_M4_EXIT_SETUP;
-        kc_generate(c, &d);
-        put_line("L ", name, kc_macs(c) * (uint32_t)calls, (uint32_t)calls);
-        join(ref_name, sizeof ref_name, "ref:", name);
-        join(fast_name, sizeof fast_name, "fast:", name);
-        for (int fast = 0; fast < 2; fast++) {
-            kws_status st = KWS_OK;
-            int seq = kws_m4_region_begin(fast ? fast_name : ref_name);
-            for (int k = 0; k < calls; k++)
-                st |= kc_run(c, &d, fast, scratch, out);
-            kws_m4_region_end(seq);
-            if (st != KWS_OK) {
-                kws_m4_puts("ERROR bench: kernel failed on ");
-                kws_m4_puts(name);
-                kws_m4_putc('\n');
-                return KWS_M4_EXIT_SETUP;
-            }
-            g_sink ^= kc_fnv1a(out, kc_out_bytes(c));
-        }
+        int rc = bench_case(c, &d, calls, calls > 1 ? "dense" : c->name, "L ", scratch, out);
+        if (rc != KWS_M4_EXIT_OK)
+            return rc;
+    }
+    for (int i = PAPER_CASES; i < KC_N_CASES; i++) {
+        const kc_case *c = &kc_cases[i];
+        if (c->kind == KC_CONV_BIN)
+            return bench_case(c, &d, 1, c->name, "B ", scratch, out);
     }
     return KWS_M4_EXIT_OK;
 }
