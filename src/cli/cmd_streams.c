@@ -169,10 +169,11 @@ static void print_score(const char *what, const score_result *r)
 static void help_make(void)
 {
     printf("usage: kws streams make --data DIR --out STREAM.wav [options]\n\n"
-           "Builds a long test stream: test-split clips of the model's words (and of\n"
-           "_unknown_ when the model has that class), each fitted to 1 s, placed one after\n"
-           "another with random gaps over background noise (the test part of the data\n"
-           "set's _background_noise_ recordings; white noise without them). Writes the\n"
+           "Builds a long test stream: held-out clips (test split; --split val) of the\n"
+           "model's words (and of _unknown_ when the model has that class), each fitted\n"
+           "to 1 s, placed one after another with random gaps over background noise (the\n"
+           "same split's part of the data set's _background_noise_ recordings; white\n"
+           "noise without them). Writes the\n"
            "truth next to it (STREAM.tsv) unless --truth is given.\n\n"
            "options:\n"
            "  --data DIR         data set root (Speech Commands layout)\n"
@@ -183,6 +184,8 @@ static void help_make(void)
            "  --snr DB           clip power over noise power (10)\n"
            "  --gap LO:HI        seconds of noise between clips, uniform (1:3)\n"
            "  --seed N           placement and noise (1)\n"
+           "  --split test|val   which held-out split the clips and noise come from (test);\n"
+           "                     tune detector settings on a val stream, report on test\n"
            "  -h, --help         this help\n",
            KWS_CLI_DEFAULT_MODEL);
 }
@@ -199,16 +202,17 @@ static int parse_range(const char *s, double *lo, double *hi)
 
 static int cmd_make(int argc, char **argv)
 {
-    enum { O_DATA = 256, O_TRUTH, O_MINUTES, O_SNR, O_GAP, O_SEED };
+    enum { O_DATA = 256, O_TRUTH, O_MINUTES, O_SNR, O_GAP, O_SEED, O_SPLIT };
     static const struct option opts[] = {
         {"data", 1, NULL, O_DATA},     {"model", 1, NULL, 'm'}, {"out", 1, NULL, 'o'},
         {"truth", 1, NULL, O_TRUTH},   {"minutes", 1, NULL, O_MINUTES},
         {"snr", 1, NULL, O_SNR},       {"gap", 1, NULL, O_GAP}, {"seed", 1, NULL, O_SEED},
-        {"help", 0, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"split", 1, NULL, O_SPLIT},   {"help", 0, NULL, 'h'},  {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *model_path = NULL, *out = NULL, *truth_path = NULL;
     double minutes = 10, snr = 10, gap_lo = 1, gap_hi = 3;
     long seed = 1;
+    kws_split split = KWS_SPLIT_TEST;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
@@ -233,6 +237,14 @@ static int cmd_make(int argc, char **argv)
         case O_SEED:
             if (kws_cli_parse_int("streams make", "--seed", optarg, 0, 2147483647L, &seed))
                 return 1;
+            break;
+        case O_SPLIT:
+            if (strcmp(optarg, "test") == 0)
+                split = KWS_SPLIT_TEST;
+            else if (strcmp(optarg, "val") == 0)
+                split = KWS_SPLIT_VAL;
+            else
+                return kws_cli_fail("streams make", "--split: test or val, got '%s'", optarg);
             break;
         case 'h': help_make(); return 0;
         default: return kws_cli_fail("streams make", "see 'kws streams make --help'");
@@ -286,14 +298,15 @@ static int cmd_make(int argc, char **argv)
         goto done;
     }
     size_t n_pool = 0;
-    pool = malloc(sizeof(size_t) * (ds.split_count[KWS_SPLIT_TEST] + 1));
-    for (size_t i = 0; pool && i < ds.split_count[KWS_SPLIT_TEST]; i++) {
-        size_t it = ds.split_items[KWS_SPLIT_TEST][i];
+    pool = malloc(sizeof(size_t) * (ds.split_count[split] + 1));
+    for (size_t i = 0; pool && i < ds.split_count[split]; i++) {
+        size_t it = ds.split_items[split][i];
         if (ds.items[it].kind == KWS_ITEM_FILE && ds.items[it].label != ds.silence_label)
             pool[n_pool++] = it;
     }
     if (n_pool == 0) {
-        kws_cli_fail("streams make", "%s: no test-split clips of the model's words", data);
+        kws_cli_fail("streams make", "%s: no %s-split clips of the model's words", data,
+                     split == KWS_SPLIT_VAL ? "val" : "test");
         goto done;
     }
     if (kws_cli_make_parent_dir("streams make", out) ||
@@ -342,12 +355,12 @@ static int cmd_make(int argc, char **argv)
     int usable = 0;
     for (int k = 0; k < ds.noise.n; k++) {
         size_t s, e;
-        kws_noise_region(&ds.noise, k, KWS_SPLIT_TEST, &s, &e);
+        kws_noise_region(&ds.noise, k, split, &s, &e);
         usable += e > s;
     }
     for (int k = 0; usable && filled < n_samples; k = (k + 1) % ds.noise.n) {
         size_t s, e;
-        kws_noise_region(&ds.noise, k, KWS_SPLIT_TEST, &s, &e);
+        kws_noise_region(&ds.noise, k, split, &s, &e);
         for (size_t i = s; i < e && filled < n_samples; i++)
             noise[filled++] = ds.noise.samples[k][i];
     }
@@ -372,8 +385,9 @@ static int cmd_make(int argc, char **argv)
         goto done;
     }
     tf = NULL;
-    fprintf(stderr, "kws streams make: %s: %.2f min, %ld clips from %zu test clips, SNR %.1f dB"
-            "%s; truth %s", out, minutes, placed, n_pool, snr,
+    fprintf(stderr, "kws streams make: %s: %.2f min, %ld clips from %zu %s clips, SNR %.1f dB"
+            "%s; truth %s", out, minutes, placed, n_pool, split == KWS_SPLIT_VAL ? "val" : "test",
+            snr,
             usable ? "" : " (white noise: no background recordings)", truth_path);
     if (clipped)
         fprintf(stderr, "; %zu samples clipped", clipped);
@@ -498,6 +512,9 @@ static void help_eval(void)
            "  --stride N             network every N hops (%d)\n"
            "  --tolerance S          largest distance to a word's centre for a hit (0.5)\n"
            "  --engine E             integer, float or auto (as kws listen)\n"
+           "  --sweep-windows MS,..  also replay the scores with these averaging windows:\n"
+           "                         PREFIX_windows.csv (every threshold) and one line each\n"
+           "                         at the reported threshold\n"
            "  -h, --help             this help\n",
            KWS_CLI_DEFAULT_MODEL, (double)d.threshold, d.window_ms, d.refractory_ms, d.stride);
 }
@@ -532,9 +549,64 @@ static int replay(const score_log *log, kws_recognizer *r, float threshold, mark
     return 0;
 }
 
+/* --sweep-windows: the logged scores replayed by the detectors of other
+ * averaging windows (everything else as rcfg), at every threshold into
+ * PREFIX_windows.csv and at the reported threshold on stdout. */
+static int sweep_windows(const kws_model *m, const kws_recognizer_config *rcfg,
+                         const score_log *log, marks *truth, double tol, double duration,
+                         const float *thr, long n_thr, const int *windows, int n_windows,
+                         const char *prefix)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s_windows.csv", prefix);
+    FILE *csv = fopen(path, "w");
+    if (!csv)
+        return kws_cli_fail("streams eval", "%s: cannot write", path);
+    fprintf(csv, "window_ms,threshold,hit_rate,hits,targets,false_alarms,false_alarms_per_hour\n");
+    marks det = {0};
+    int rc = 0;
+    for (int k = 0; k < n_windows && rc == 0; k++) {
+        kws_recognizer_config c = *rcfg;
+        c.window_ms = windows[k];
+        kws_recognizer *r = NULL;
+        kws_error err;
+        if (kws_recognizer_create(&r, m, &c, &err)) {
+            rc = kws_cli_fail_error("streams eval", &err);
+            break;
+        }
+        for (long i = 0; i <= n_thr && rc == 0; i++) {
+            const float t = i < n_thr ? thr[i] : rcfg->threshold; /* last: reported */
+            if (replay(log, r, t, &det)) {
+                rc = kws_cli_fail("streams eval", "out of memory");
+                break;
+            }
+            score_result s = score(truth, &det, tol, duration);
+            if (i < n_thr) {
+                fprintf(csv, "%d,%.4f,%.4f,%ld,%ld,%ld,%.3f\n", windows[k], (double)t,
+                        hit_rate(&s), s.hits, s.targets, s.false_alarms, fa_per_hour(&s));
+            } else {
+                char what[96];
+                snprintf(what, sizeof what, "window %d ms, threshold %.2f: ", windows[k],
+                         (double)t);
+                print_score(what, &s);
+            }
+        }
+        kws_recognizer_free(r);
+    }
+    free(det.v);
+    if (fclose(csv) != 0 && rc == 0)
+        rc = kws_cli_fail("streams eval", "%s: write failed", path);
+    if (rc == 0)
+        fprintf(stderr, "kws streams eval: %s\n", path);
+    return rc;
+}
+
 static int cmd_eval(int argc, char **argv)
 {
-    enum { O_STREAM = 256, O_TRUTH, O_THRS, O_WINDOW, O_REFR, O_MINC, O_STRIDE, O_TOL, O_ENG };
+    enum {
+        O_STREAM = 256, O_TRUTH, O_THRS, O_WINDOW, O_REFR, O_MINC, O_STRIDE, O_TOL, O_ENG,
+        O_SWEEP
+    };
     static const struct option opts[] = {
         {"stream", 1, NULL, O_STREAM},     {"truth", 1, NULL, O_TRUTH},
         {"model", 1, NULL, 'm'},           {"out", 1, NULL, 'o'},
@@ -542,14 +614,14 @@ static int cmd_eval(int argc, char **argv)
         {"window-ms", 1, NULL, O_WINDOW},  {"refractory-ms", 1, NULL, O_REFR},
         {"min-count", 1, NULL, O_MINC},    {"stride", 1, NULL, O_STRIDE},
         {"tolerance", 1, NULL, O_TOL},     {"help", 0, NULL, 'h'},
-        {"engine", 1, NULL, O_ENG},
+        {"engine", 1, NULL, O_ENG},        {"sweep-windows", 1, NULL, O_SWEEP},
         {NULL, 0, NULL, 0},
     };
     const char *stream = NULL, *truth_path = NULL, *model_path = NULL, *prefix = NULL;
     kws_recognizer_config rcfg = kws_recognizer_config_default();
     double lo = 0.3, hi = 0.99, x = 0.0, tol = 0.5;
     long n_thr = 24, v;
-    int c;
+    int c, sweep[16], n_sweep = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:o:t:h", opts, NULL)) != -1) {
         switch (c) {
@@ -596,6 +668,23 @@ static int cmd_eval(int argc, char **argv)
             if (kws_cli_parse_float("streams eval", "--tolerance", optarg, 0, 60, &tol))
                 return 1;
             break;
+        case O_SWEEP: {
+            const char *p = optarg;
+            n_sweep = 0;
+            for (;;) {
+                char *e;
+                long w = strtol(p, &e, 10);
+                if (e == p || w < 1 || w > 60000 || n_sweep == 16 || (*e && *e != ','))
+                    return kws_cli_fail("streams eval", "--sweep-windows: expected up to 16 "
+                                        "windows of 1..60000 ms separated by commas, got '%s'",
+                                        optarg);
+                sweep[n_sweep++] = (int)w;
+                if (!*e)
+                    break;
+                p = e + 1;
+            }
+            break;
+        }
         case O_ENG:
             if (kws_cli_parse_engine("streams eval", optarg, &rcfg.engine))
                 return 1;
@@ -632,11 +721,9 @@ static int cmd_eval(int argc, char **argv)
     float *thr = NULL, *hr = NULL, *fa = NULL;
     int rc = 1;
     if (kws_recognizer_create(&r, &m, &rcfg, &err)) {
-        kws_model_free(&m);
         kws_cli_fail_error("streams eval", &err);
         goto done;
     }
-    kws_model_free(&m);
     fprintf(stderr, "kws streams eval: %s network\n", kws_cli_engine_str(kws_recognizer_engine(r)));
     kws_recognizer_set_callbacks(r, NULL, on_scores, &log);
     if (kws_audio_source_open(stream, &src, &err)) {
@@ -729,8 +816,12 @@ static int cmd_eval(int argc, char **argv)
     print_score(what, &s);
     fprintf(stderr, "kws streams eval: %s.csv, %s_threshold.svg, %s_false_alarms.svg, "
             "%s_roc.svg\n", prefix, prefix, prefix, prefix);
+    if (n_sweep > 0 && sweep_windows(&m, &rcfg, &log, &truth, tol, duration, thr, n_thr, sweep,
+                                     n_sweep, prefix))
+        goto done;
     rc = 0;
 done:
+    kws_model_free(&m);
     free(thr);
     free(hr);
     free(fa);

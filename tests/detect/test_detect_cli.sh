@@ -150,6 +150,13 @@ section_streams() {
     check "truth: only test-split clips" \
         awk -F'\t' 'NR > 2 { split($3, p, "spk"); n = substr(p[2], 1, 2) + 0; if (n < 8 || n > 15) exit 1 }' \
         "$tmp/a.tsv"
+    expect_ok "streams make --split val" "$KWS" streams make --data "$tmp/data" -m "$MODEL" \
+        -o "$tmp/v.wav" --minutes 0.5 --snr 20 --seed 9 --split val
+    check "truth: --split val takes only val-split clips" \
+        awk -F'\t' 'NR > 2 { split($3, p, "spk"); n = substr(p[2], 1, 2) + 0; if (n > 7) exit 1 }' \
+        "$tmp/v.tsv"
+    expect_fail "make: bad --split" "--split" "$KWS" streams make --data "$tmp/data" -m "$MODEL" \
+        -o "$tmp/x.wav" --split train
     expect_ok "streams eval" "$KWS" streams eval --stream "$tmp/a.wav" --truth "$tmp/a.tsv" \
         -m "$MODEL" -o "$tmp/ev/curve" --thresholds 0.5:0.9:5
     cp "$tmp/out" "$tmp/eval.out"
@@ -168,6 +175,20 @@ section_streams() {
     checks=$((checks + 1))
     [[ $(sed -n 's/^threshold 0.70: //p' "$tmp/eval.out") == "$(cat "$tmp/out")" ]] ||
         fail "listen + score ($(cat "$tmp/out")) differs from eval ($(cat "$tmp/eval.out"))"
+    # --sweep-windows: the default window (400 ms) replayed gives the main result again;
+    # a window of one hop (16 ms) is a different detector over the same scores
+    expect_ok "eval --sweep-windows" "$KWS" streams eval --stream "$tmp/a.wav" --truth "$tmp/a.tsv" \
+        -m "$MODEL" -o "$tmp/ev/sweep" --thresholds 0.5:0.9:5 --sweep-windows 16,400
+    checks=$((checks + 1))
+    [[ $(sed -n 's/^window 400 ms, threshold 0.70: //p' "$tmp/out") == \
+        "$(sed -n 's/^threshold 0.70: //p' "$tmp/eval.out")" ]] ||
+        fail "sweep at 400 ms differs from the main result: $(cat "$tmp/out")"
+    check "sweep: a line for 16 ms" grep -qE '^window 16 ms, threshold 0\.70: hit rate' "$tmp/out"
+    check "sweep: CSV rows" test "$(wc -l <"$tmp/ev/sweep_windows.csv")" = 11
+    check "sweep: CSV = main CSV at 400 ms" cmp -s <(grep '^400,' "$tmp/ev/sweep_windows.csv" | cut -d, -f2-) \
+        <(tail -n +2 "$tmp/ev/curve.csv")
+    expect_fail "eval: bad --sweep-windows" "--sweep-windows" "$KWS" streams eval --stream "$tmp/a.wav" \
+        --truth "$tmp/a.tsv" -m "$MODEL" --sweep-windows 100,x
     # a detection file with a wrong word and an extra one: counted as false alarms
     awk 'NR == 1 { $3 = "beta" } { print } END { print "1.00 s  alpha  0.99" }' "$tmp/a_det.txt" |
         sed 's/ /  /g' >"$tmp/bad_det.txt"
