@@ -107,7 +107,7 @@ const float *kws_detector_average(const kws_detector *d);
 
 typedef struct {
     float threshold;     /* 0.7 */
-    int window_ms;       /* averaging window; 400 */
+    int window_ms;       /* averaging window; 600 */
     int refractory_ms;   /* 1000 */
     int min_count;       /* network results needed in the window; 0: half the
                             results the window can hold (at least 1) */

@@ -81,7 +81,8 @@ section_listen() {
 
     expect_ok "listen WAV" "$KWS" listen -m "$MODEL" "$tmp/s/stream.wav"
     cp "$tmp/out" "$tmp/det_wav.txt"
-    check "listen: configuration on stderr" grep -q 'threshold 0.70, window 25 hops' "$tmp/err"
+    # 600 ms at 16 ms hops = 37.5, rounded to 38
+    check "listen: configuration on stderr" grep -q 'threshold 0.70, window 38 hops' "$tmp/err"
     check "listen: summary on stderr" grep -qE 'detections? in 60.00 s of audio' "$tmp/err"
     checks=$((checks + 1))
     grep -qvE '^[0-9]+\.[0-9]{2} s  [a-z_]+  [01]\.[0-9]{2}$' "$tmp/det_wav.txt" &&
@@ -175,17 +176,17 @@ section_streams() {
     checks=$((checks + 1))
     [[ $(sed -n 's/^threshold 0.70: //p' "$tmp/eval.out") == "$(cat "$tmp/out")" ]] ||
         fail "listen + score ($(cat "$tmp/out")) differs from eval ($(cat "$tmp/eval.out"))"
-    # --sweep-windows: the default window (400 ms) replayed gives the main result again;
+    # --sweep-windows: the default window (600 ms) replayed gives the main result again;
     # a window of one hop (16 ms) is a different detector over the same scores
     expect_ok "eval --sweep-windows" "$KWS" streams eval --stream "$tmp/a.wav" --truth "$tmp/a.tsv" \
-        -m "$MODEL" -o "$tmp/ev/sweep" --thresholds 0.5:0.9:5 --sweep-windows 16,400
+        -m "$MODEL" -o "$tmp/ev/sweep" --thresholds 0.5:0.9:5 --sweep-windows 16,600
     checks=$((checks + 1))
-    [[ $(sed -n 's/^window 400 ms, threshold 0.70: //p' "$tmp/out") == \
+    [[ $(sed -n 's/^window 600 ms, threshold 0.70: //p' "$tmp/out") == \
         "$(sed -n 's/^threshold 0.70: //p' "$tmp/eval.out")" ]] ||
-        fail "sweep at 400 ms differs from the main result: $(cat "$tmp/out")"
+        fail "sweep at 600 ms differs from the main result: $(cat "$tmp/out")"
     check "sweep: a line for 16 ms" grep -qE '^window 16 ms, threshold 0\.70: hit rate' "$tmp/out"
     check "sweep: CSV rows" test "$(wc -l <"$tmp/ev/sweep_windows.csv")" = 11
-    check "sweep: CSV = main CSV at 400 ms" cmp -s <(grep '^400,' "$tmp/ev/sweep_windows.csv" | cut -d, -f2-) \
+    check "sweep: CSV = main CSV at 600 ms" cmp -s <(grep '^600,' "$tmp/ev/sweep_windows.csv" | cut -d, -f2-) \
         <(tail -n +2 "$tmp/ev/curve.csv")
     expect_fail "eval: bad --sweep-windows" "--sweep-windows" "$KWS" streams eval --stream "$tmp/a.wav" \
         --truth "$tmp/a.tsv" -m "$MODEL" --sweep-windows 100,x
