@@ -13,8 +13,8 @@
 #include "kws/imodel.h"
 #include "kws/model.h"
 
-/* Number of normalized training windows kws train and kws calibrate measure
- * the activation ranges on. */
+/* Number of normalized training windows kws train and kws eval --calibrate
+ * measure the activation ranges on. */
 #define KWS_CALIB_WINDOWS 256
 
 /* Measures the activation ranges of model m on n_calib normalized inputs
@@ -24,7 +24,7 @@ kws_status kws_model_calibrate(const kws_model *m, const float *calib, int n_cal
                                float **ranges_out, int *n_out, kws_error *err);
 
 /* Converts a model that carries calibration ranges (KWS_ERR_ARG naming
- * `kws calibrate` when it has none). opt NULL: defaults. */
+ * `kws eval --calibrate` when it has none). opt NULL: defaults. */
 kws_status kws_imodel_from_model(kws_imodel *im, const kws_model *m,
                                  const kws_convert_options *opt, kws_error *err);
 

@@ -438,7 +438,8 @@ kws_status kws_imodel_convert_calibrated(kws_imodel *m, const kws_topology *topo
     if (n_ranges != 1 + n_net_ops)
         return kws_error_set(err, KWS_ERR_SHAPE,
                              "calibration has %d activation ranges, the network needs %d "
-                             "(recalibrate: kws calibrate)", n_ranges, 1 + n_net_ops);
+                             "(recalibrate: kws eval --data DIR --model FILE --calibrate)",
+                             n_ranges, 1 + n_net_ops);
     for (int i = 0; i < n_ranges; i++)
         if (!(ranges[i] >= 0.0f) || !(ranges[i] < 1e30f))
             return kws_error_set(err, KWS_ERR_FORMAT, "calibration range %d is not a finite "
@@ -688,7 +689,7 @@ kws_status kws_imodel_from_model(kws_imodel *im, const kws_model *m,
     if (m->n_ranges < 1 || !m->ranges)
         return kws_error_set(err, KWS_ERR_ARG,
                              "the model has no calibration ranges for the integer conversion; "
-                             "add them with: kws calibrate --model FILE --data DIR");
+                             "add them with: kws eval --data DIR --model FILE --calibrate");
     return kws_imodel_convert_calibrated(im, &m->topo, m->params, m->bn_stats, m->ranges,
                                          m->n_ranges, opt, err);
 }
