@@ -19,21 +19,4 @@ SRC=$1 BASE=$2 CHECKER=$3
 need_cross
 need_qemu
 
-fail=0
-for opt in O2 O0 Os; do
-    BUILD=$BASE/$opt
-    echo "== firmware built with -$opt"
-    m4make BOARD=mps2-an386 EXTRA_CFLAGS=-$opt "$BUILD/mps2-an386/kernels_parity.elf"
-    out=$BUILD/kernels_parity.out
-    rc=0
-    run_firmware "$BUILD/mps2-an386/kernels_parity.elf" "$out" "${KWS_QEMU_TIMEOUT:-300}" '^[IK] ' ||
-        rc=$?
-    if [ $rc -ne 0 ]; then
-        echo "FAIL: -$opt firmware exited with status $rc"
-        grep -E '^[IK] ' "$out" | grep -E ' 0$| [1-9][0-9]*$' | head -20 || true
-        fail=1
-    fi
-    "$CHECKER" "$out" || { echo "FAIL: -$opt firmware: kernels differ"; fail=1; }
-done
-[ $fail -eq 0 ] && echo "device_m4_kernels: PASS (-O2, -O0, -Os)"
-exit $fail
+parity_at_opt_levels device_m4_kernels kernels_parity "${KWS_QEMU_TIMEOUT:-300}" '^[IK] '

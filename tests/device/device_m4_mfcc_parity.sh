@@ -13,21 +13,4 @@ SRC=$1 BASE=$2 CHECKER=$3
 need_cross
 need_qemu
 
-fail=0
-for opt in O2 O0 Os; do
-    BUILD=$BASE/$opt
-    echo "== firmware built with -$opt"
-    m4make BOARD=mps2-an386 EXTRA_CFLAGS=-$opt "$BUILD/mps2-an386/mfcc_parity.elf"
-    out=$BUILD/mfcc_parity.out
-    rc=0
-    run_firmware "$BUILD/mps2-an386/mfcc_parity.elf" "$out" "${KWS_QEMU_TIMEOUT:-120}" '^[BSWN] ' ||
-        rc=$?
-    if [ $rc -ne 0 ]; then
-        echo "FAIL: -$opt firmware exited with status $rc"
-        fail=1
-        continue
-    fi
-    "$CHECKER" "$out" || { echo "FAIL: -$opt firmware differs from the host"; fail=1; }
-done
-[ $fail -eq 0 ] && echo "device_m4_mfcc_parity: PASS (-O2, -O0, -Os)"
-exit $fail
+parity_at_opt_levels device_m4_mfcc_parity mfcc_parity "${KWS_QEMU_TIMEOUT:-120}" '^[BSWN] '

@@ -225,6 +225,18 @@ static inline void kc_generate(const kc_case *c, const kc_data *d)
     }
 }
 
+/* The conv shape of case c (KC_CONV, KC_CONV_BIN). */
+static inline kws_conv2d_dims kc_conv_dims(const kc_case *c)
+{
+    kws_conv2d_dims cd;
+    cd.h = c->h;
+    cd.w = c->w;
+    cd.in_c = c->c;
+    cd.out_c = c->out;
+    cd.kernel = c->k;
+    return cd;
+}
+
 /* Runs case c on d with the reference (fast = 0) or the fast kernel;
  * scratch: kc_scratch_bytes(c) bytes, 8-byte aligned. */
 static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, void *scratch,
@@ -236,23 +248,13 @@ static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, vo
     q.act_max = c->act_max;
     switch (c->kind) {
     case KC_CONV: {
-        kws_conv2d_dims cd;
-        cd.h = c->h;
-        cd.w = c->w;
-        cd.in_c = c->c;
-        cd.out_c = c->out;
-        cd.kernel = c->k;
+        const kws_conv2d_dims cd = kc_conv_dims(c);
         const int8_t *w = (const int8_t *)d->weight;
         return fast ? kws_conv2d_s8_fast(scratch, &cd, &q, d->in, w, d->bias, out)
                     : kws_conv2d_s8(scratch, &cd, &q, d->in, w, d->bias, out);
     }
     case KC_CONV_BIN: {
-        kws_conv2d_dims cd;
-        cd.h = c->h;
-        cd.w = c->w;
-        cd.in_c = c->c;
-        cd.out_c = c->out;
-        cd.kernel = c->k;
+        const kws_conv2d_dims cd = kc_conv_dims(c);
         return fast ? kws_conv2d_binary_s8_fast(scratch, &cd, &q, d->in, d->weight, d->bias, out)
                     : kws_conv2d_binary_s8(&cd, &q, d->in, d->weight, d->bias, out);
     }
@@ -289,12 +291,7 @@ static inline size_t kc_scratch_bytes(const kc_case *c)
 {
     if (c->kind != KC_CONV && c->kind != KC_CONV_BIN)
         return 0;
-    kws_conv2d_dims cd;
-    cd.h = c->h;
-    cd.w = c->w;
-    cd.in_c = c->c;
-    cd.out_c = c->out;
-    cd.kernel = c->k;
+    const kws_conv2d_dims cd = kc_conv_dims(c);
     return c->kind == KC_CONV ? kws_conv2d_s8_fast_scratch_size(&cd)
                               : kws_conv2d_binary_s8_fast_scratch_size(&cd);
 }

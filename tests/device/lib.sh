@@ -41,3 +41,27 @@ run_firmware() {
     [ $rc -ne 124 ] || echo "FAIL: QEMU timed out after $timeout s"
     return $rc
 }
+
+# parity_at_opt_levels NAME APP TIMEOUT HIDE_RE: builds device/m4's APP
+# (apps/APP.c) at -O2 (the shipping flags), -O0 and -Os - the results must
+# not depend on the compiler's choices - runs each under QEMU (run_firmware)
+# and has $CHECKER compare the output with the host's. Needs SRC, BASE,
+# CHECKER. Prints "NAME: PASS (...)"; returns 1 on any failure.
+parity_at_opt_levels() {
+    local name=$1 app=$2 timeout=$3 hide=$4 fail=0 opt out rc
+    for opt in O2 O0 Os; do
+        BUILD=$BASE/$opt
+        echo "== firmware built with -$opt"
+        m4make BOARD=mps2-an386 EXTRA_CFLAGS=-$opt "$BUILD/mps2-an386/$app.elf"
+        out=$BUILD/$app.out
+        rc=0
+        run_firmware "$BUILD/mps2-an386/$app.elf" "$out" "$timeout" "$hide" || rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "FAIL: -$opt firmware exited with status $rc"
+            fail=1
+        fi
+        "$CHECKER" "$out" || { echo "FAIL: -$opt firmware differs from the host"; fail=1; }
+    done
+    [ $fail -eq 0 ] && echo "$name: PASS (-O2, -O0, -Os)"
+    return $fail
+}

@@ -295,6 +295,22 @@ unchanged() {
     check "$2: no temp file left" test -z "$(find "$1" -name '*.tmp')"
 }
 
+# resume_and_move DIR FROM TO: resumes the run whose state is in DIR, and
+# once it has resumed moves FROM to TO while the process is stopped
+# (SIGSTOP/SIGCONT); its status in $rc, its stderr in $tmp/err.
+resume_and_move() {
+    local d=$1 pid
+    "${TRAIN[@]}" -o "$d/model.kwsm" --resume >"$tmp/out" 2>"$d.err" &
+    pid=$!
+    poll_until has_line '^resumed from' "$d.err" "$pid"
+    kill -STOP "$pid"
+    mv "$2" "$3"
+    kill -CONT "$pid"
+    rc=0
+    { wait "$pid"; } 2>/dev/null || rc=$?
+    cp "$d.err" "$tmp/err"
+}
+
 section_write_errors() {
     setup || return
     train_cmd 4
@@ -364,15 +380,7 @@ section_write_errors() {
     train_cmd 40
     d=$tmp/gone
     good_state "$d"
-    "${TRAIN[@]}" -o "$d/model.kwsm" --resume >"$tmp/out" 2>"$d.err" &
-    pid=$!
-    poll_until has_line '^resumed from' "$d.err" "$pid"
-    kill -STOP "$pid"
-    mv "$d" "$d.moved"
-    kill -CONT "$pid"
-    { wait "$pid"; } 2>/dev/null
-    rc=$?
-    cp "$d.err" "$tmp/err"
+    resume_and_move "$d" "$d" "$d.moved"
     no_crash "output folder removed"
     show "output folder removed"
     checks=$((checks + 1))
@@ -384,15 +392,7 @@ section_write_errors() {
     # the data set folder removed mid-run
     d=$tmp/nodata
     good_state "$d"
-    "${TRAIN[@]}" -o "$d/model.kwsm" --resume >"$tmp/out" 2>"$d.err" &
-    pid=$!
-    poll_until has_line '^resumed from' "$d.err" "$pid"
-    kill -STOP "$pid"
-    mv "$tmp/data" "$tmp/data.moved"
-    kill -CONT "$pid"
-    { wait "$pid"; } 2>/dev/null
-    rc=$?
-    cp "$d.err" "$tmp/err"
+    resume_and_move "$d" "$tmp/data" "$tmp/data.moved"
     no_crash "data set removed"
     checks=$((checks + 1))
     ((rc != 0)) &&
