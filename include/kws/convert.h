@@ -28,4 +28,9 @@ kws_status kws_model_calibrate(const kws_model *m, const float *calib, int n_cal
 kws_status kws_imodel_from_model(kws_imodel *im, const kws_model *m,
                                  const kws_convert_options *opt, kws_error *err);
 
+/* A host arena for kws_imodel_run: kws_imodel_arena_size(im) bytes (at
+ * least 8), 8-byte aligned as the runtime requires; free() it. NULL when
+ * out of memory. */
+void *kws_imodel_arena_alloc(const kws_imodel *im);
+
 #endif

@@ -17,7 +17,7 @@ static int eval_integer(const kws_imodel *im, kws_batch_iter *it, kws_confusion 
                         kws_error *err)
 {
     size_t arena_size = kws_imodel_arena_size(im);
-    void *arena = aligned_alloc(8, (arena_size + 7) / 8 * 8);
+    void *arena = kws_imodel_arena_alloc(im);
     int8_t *q = malloc((size_t)im->in_h * im->in_w * im->in_c);
     int32_t logits[KWS_MAX_CLASSES];
     int rc = -1;

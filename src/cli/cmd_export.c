@@ -102,7 +102,7 @@ static int load_clips(clip_set *cs, const kws_model *m, const kws_imodel *im,
     float *feat = (float *)malloc(kws_features_size(fc) * sizeof(float));
     float *x = (float *)malloc(in_n * sizeof(float));
     int8_t *xq = (int8_t *)malloc(in_n);
-    void *arena = aligned_alloc(8, (kws_imodel_arena_size(im) + 7) & ~(size_t)7);
+    void *arena = kws_imodel_arena_alloc(im);
     int rc = 0;
     if (!cs->pcm || !cs->expect || !feat || !x || !xq || !arena) {
         rc = kws_cli_fail("export", "out of memory");

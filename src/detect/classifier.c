@@ -21,7 +21,7 @@ struct kws_classifier {
     int n_classes;
     kws_net net;         /* float */
     kws_imodel im;       /* integer */
-    void *arena;         /* (im.arena_size), 8-aligned */
+    void *arena;         /* kws_imodel_arena_alloc */
     int8_t *xq;          /* (in_h * in_w) quantized input */
     int32_t *logits_q;   /* (n_classes) */
     float *logits;       /* (n_classes) */
@@ -58,8 +58,7 @@ kws_status kws_classifier_create(kws_classifier **out, const kws_model *m, int e
     if (st == KWS_OK && engine == KWS_ENGINE_INTEGER) {
         st = kws_imodel_from_model(&c->im, m, NULL, err);
         if (st == KWS_OK) {
-            size_t a = (kws_imodel_arena_size(&c->im) + 7) & ~(size_t)7;
-            c->arena = aligned_alloc(8, a ? a : 8);
+            c->arena = kws_imodel_arena_alloc(&c->im);
             c->xq = (int8_t *)malloc((size_t)m->topo.in_h * (size_t)m->topo.in_w);
             c->logits_q = (int32_t *)malloc(sizeof(int32_t) * (size_t)m->n_classes);
             if (!c->arena || !c->xq || !c->logits_q)

@@ -26,7 +26,7 @@ struct kws_recognizer {
     kws_mfcc mfcc;
     kws_mfcc_stream stream;
     kws_detector det;
-    kws_classifier *net;
+    kws_classifier *classifier; /* the integer or float network */
     kws_model view;      /* topology, norm (pointing at mean/std below) */
     float *mean, *std;   /* (n_norm) */
     float *x;            /* (in_h, in_w) network input */
@@ -69,7 +69,7 @@ void kws_recognizer_free(kws_recognizer *r)
 {
     if (!r)
         return;
-    kws_classifier_free(r->net);
+    kws_classifier_free(r->classifier);
     free(r->mfcc_arena);
     free(r->stream_arena);
     free(r->det_arena);
@@ -163,7 +163,7 @@ kws_status kws_recognizer_create(kws_recognizer **out, const kws_model *m,
                                     !strcmp(r->names[c], KWS_SILENCE_NAME)))
             kws_detector_set_ignore(&r->det, c, 1);
     }
-    st = kws_classifier_create(&r->net, m, cfg->engine, err);
+    st = kws_classifier_create(&r->classifier, m, cfg->engine, err);
     if (st != KWS_OK) {
         kws_recognizer_free(r);
         return st;
@@ -204,7 +204,7 @@ static kws_status run_hop(kws_recognizer *r, uint64_t hop)
     const int C = r->view.n_classes;
     kws_mfcc_stream_window(&r->stream, r->x);
     kws_model_normalize_input(&r->view, r->x);
-    kws_status st = kws_classifier_run(r->net, r->x, r->probs);
+    kws_status st = kws_classifier_run(r->classifier, r->x, r->probs);
     if (st != KWS_OK)
         return st;
     r->runs++;
@@ -280,7 +280,7 @@ uint64_t kws_recognizer_nonfinite(const kws_recognizer *r, uint64_t *runs)
 
 int kws_recognizer_engine(const kws_recognizer *r)
 {
-    return kws_classifier_engine(r->net);
+    return kws_classifier_engine(r->classifier);
 }
 
 int kws_recognizer_n_classes(const kws_recognizer *r)

@@ -680,6 +680,12 @@ kws_status kws_model_calibrate(const kws_model *m, const float *calib, int n_cal
     return KWS_OK;
 }
 
+void *kws_imodel_arena_alloc(const kws_imodel *im)
+{
+    size_t n = (kws_imodel_arena_size(im) + 7) & ~(size_t)7;
+    return aligned_alloc(8, n ? n : 8);
+}
+
 kws_status kws_imodel_from_model(kws_imodel *im, const kws_model *m,
                                  const kws_convert_options *opt, kws_error *err)
 {
