@@ -519,8 +519,15 @@ static void help_eval(void)
            KWS_CLI_DEFAULT_MODEL, (double)d.threshold, d.window_ms, d.refractory_ms, d.stride);
 }
 
-/* Detections of the logged scores at `threshold`. */
-static int replay(const score_log *log, kws_recognizer *r, float threshold, marks *out)
+/* The score against truth of the detections (in *out) that r's detector
+ * makes of the logged scores at `threshold`. */
+typedef struct {
+    marks *truth;
+    double tol, duration;
+} score_ctx;
+
+static int replay(const score_log *log, kws_recognizer *r, float threshold, const score_ctx *sc,
+                  marks *out, score_result *res)
 {
     kws_detector_config dc = *kws_recognizer_detector_config(r);
     dc.threshold = threshold;
@@ -546,16 +553,23 @@ static int replay(const score_log *log, kws_recognizer *r, float threshold, mark
         }
     }
     free(arena);
+    *res = score(sc->truth, out, sc->tol, sc->duration);
     return 0;
+}
+
+/* The score columns of a CSV row (after the caller's leading ones). */
+static void put_score_csv(FILE *f, const score_result *s)
+{
+    fprintf(f, "%.4f,%ld,%ld,%ld,%.3f\n", hit_rate(s), s->hits, s->targets, s->false_alarms,
+            fa_per_hour(s));
 }
 
 /* --sweep-windows: the logged scores replayed by the detectors of other
  * averaging windows (everything else as rcfg), at every threshold into
  * PREFIX_windows.csv and at the reported threshold on stdout. */
 static int sweep_windows(const kws_model *m, const kws_recognizer_config *rcfg,
-                         const score_log *log, marks *truth, double tol, double duration,
-                         const float *thr, long n_thr, const int *windows, int n_windows,
-                         const char *prefix)
+                         const score_log *log, const score_ctx *sc, const float *thr, long n_thr,
+                         const int *windows, int n_windows, const char *prefix)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s_windows.csv", prefix);
@@ -576,14 +590,14 @@ static int sweep_windows(const kws_model *m, const kws_recognizer_config *rcfg,
         }
         for (long i = 0; i <= n_thr && rc == 0; i++) {
             const float t = i < n_thr ? thr[i] : rcfg->threshold; /* last: reported */
-            if (replay(log, r, t, &det)) {
+            score_result s;
+            if (replay(log, r, t, sc, &det, &s)) {
                 rc = kws_cli_fail("streams eval", "out of memory");
                 break;
             }
-            score_result s = score(truth, &det, tol, duration);
             if (i < n_thr) {
-                fprintf(csv, "%d,%.4f,%.4f,%ld,%ld,%ld,%.3f\n", windows[k], (double)t,
-                        hit_rate(&s), s.hits, s.targets, s.false_alarms, fa_per_hour(&s));
+                fprintf(csv, "%d,%.4f,", windows[k], (double)t);
+                put_score_csv(csv, &s);
             } else {
                 char what[96];
                 snprintf(what, sizeof what, "window %d ms, threshold %.2f: ", windows[k],
@@ -709,6 +723,7 @@ static int cmd_eval(int argc, char **argv)
     double duration;
     if (read_truth(truth_path, &truth, &duration))
         return 1;
+    const score_ctx sc = {&truth, tol, duration};
     kws_model m;
     if (kws_cli_load_model("streams eval", model_path, &m)) {
         free(truth.v);
@@ -771,16 +786,16 @@ static int cmd_eval(int argc, char **argv)
     fprintf(csv, "threshold,hit_rate,hits,targets,false_alarms,false_alarms_per_hour\n");
     for (long i = 0; i < n_thr; i++) {
         thr[i] = (float)(n_thr == 1 ? lo : lo + (hi - lo) * (double)i / (double)(n_thr - 1));
-        if (replay(&log, r, thr[i], &det)) {
+        score_result s;
+        if (replay(&log, r, thr[i], &sc, &det, &s)) {
             fclose(csv);
             kws_cli_fail("streams eval", "out of memory");
             goto done;
         }
-        score_result s = score(&truth, &det, tol, duration);
         hr[i] = (float)hit_rate(&s);
         fa[i] = (float)fa_per_hour(&s);
-        fprintf(csv, "%.4f,%.4f,%ld,%ld,%ld,%.3f\n", (double)thr[i], hit_rate(&s), s.hits,
-                s.targets, s.false_alarms, fa_per_hour(&s));
+        fprintf(csv, "%.4f,", (double)thr[i]);
+        put_score_csv(csv, &s);
     }
     if (fclose(csv) != 0) {
         kws_cli_fail("streams eval", "%s: write failed", path);
@@ -806,18 +821,17 @@ static int cmd_eval(int argc, char **argv)
         kws_cli_fail_error("streams eval", &err);
         goto done;
     }
-    if (replay(&log, r, rcfg.threshold, &det)) {
+    score_result s;
+    if (replay(&log, r, rcfg.threshold, &sc, &det, &s)) {
         kws_cli_fail("streams eval", "out of memory");
         goto done;
     }
-    score_result s = score(&truth, &det, tol, duration);
     char what[64];
     snprintf(what, sizeof what, "threshold %.2f: ", (double)rcfg.threshold);
     print_score(what, &s);
     fprintf(stderr, "kws streams eval: %s.csv, %s_threshold.svg, %s_false_alarms.svg, "
             "%s_roc.svg\n", prefix, prefix, prefix, prefix);
-    if (n_sweep > 0 && sweep_windows(&m, &rcfg, &log, &truth, tol, duration, thr, n_thr, sweep,
-                                     n_sweep, prefix))
+    if (n_sweep > 0 && sweep_windows(&m, &rcfg, &log, &sc, thr, n_thr, sweep, n_sweep, prefix))
         goto done;
     rc = 0;
 done:
