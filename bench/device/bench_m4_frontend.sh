@@ -25,9 +25,8 @@ MHZ=${KWS_M4_MHZ:-80}
 CPI_LO=${KWS_M4_CPI_LO:-1.0}
 CPI_HI=${KWS_M4_CPI_HI:-1.3}
 
-for t in "${CROSS}gcc" "${QEMU:-qemu-system-arm}" make; do
-    command -v "$t" >/dev/null 2>&1 || { echo "SKIPPED: $t not found (scripts/install-deps.sh test)"; exit 0; }
-done
+. "$ROOT/bench/device/lib.sh"
+need_m4_tools
 
 for board in mps2-an386 stm32l496; do
     make -s -j2 -C "$ROOT/device/m4" BUILD="$BUILD" BOARD=$board all >/dev/null

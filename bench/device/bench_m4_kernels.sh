@@ -41,9 +41,8 @@ CPI_LO=${KWS_M4_CPI_LO:-1.25}
 CPI_HI=${KWS_M4_CPI_HI:-1.6}
 CMSIS_M=${KWS_CMSIS_NN_MINSNS:-41.6}
 
-for t in "${CROSS}gcc" "${QEMU:-qemu-system-arm}" make; do
-    command -v "$t" >/dev/null 2>&1 || { echo "SKIPPED: $t not found (scripts/install-deps.sh test)"; exit 0; }
-done
+. "$ROOT/bench/device/lib.sh"
+need_m4_tools
 
 make -s -j2 -C "$ROOT/device/m4" BUILD="$BUILD" BOARD=mps2-an386 \
     "$BUILD/mps2-an386/bench_kernels.elf" plugin >/dev/null

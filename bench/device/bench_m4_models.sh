@@ -46,9 +46,8 @@ CPI_LO=${KWS_M4_CPI_LO:-1.0}
 CPI_HI=${KWS_M4_CPI_HI:-1.3}
 FLASH=1048576 RAM=327680
 
-for t in "${CROSS}gcc" "${QEMU:-qemu-system-arm}" make; do
-    command -v "$t" >/dev/null 2>&1 || { echo "SKIPPED: $t not found (scripts/install-deps.sh test)"; exit 0; }
-done
+. "$ROOT/bench/device/lib.sh"
+need_m4_tools
 [ -x "$KWS" ] || { echo "bench_m4_models.sh: $KWS not built (make build, or KWS=path)" >&2; exit 2; }
 models=("$@")
 if [ ${#models[@]} -eq 0 ]; then
