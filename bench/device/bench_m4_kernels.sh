@@ -13,7 +13,12 @@
 #     CMSIS-NN's 41.6 M instructions for the paper network's layers on this
 #     emulator (-O2, DSP path: 0.46 MAC per instruction);
 #   - the whole hybrid model through kws_imodel_run_kernels (runner included,
-#     dense_2 with its int32 output), both kernel sets;
+#     dense_2 with its int32 output), both kernel sets; the fast set runs a
+#     conv by Winograd where the memory plan leaves it room (kws/imodel.h);
+#   - the paper's int8 3x3 convs with Cin % 4 == 0 by Winograd F(2x2, 3x3)
+#     (kws_conv2d_s8_winograd, chunk = output channels per weight pass in
+#     the 40 KiB scratch given; output checked equal to the direct kernel's)
+#     against the direct fast kernel;
 #   - the binary conv (packed +-1 weights) of the 76 KB variant
 #     (models/paper_pool_76k.kwsnet conv2d_4, 9x13x32 -> 64, k 3), reference
 #     (sign-select adds) against fast (+-1 expanded to int16, SMLAD);
@@ -60,6 +65,7 @@ awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" -v cmsis="$CMSIS_M" '
     FNR == NR && $1 == "@region" { name[$2] = $3; next }
     FNR == NR && $1 == "L" { order[++nl] = $2; macs[$2] = $3; calls[$2] = $4; next }
     FNR == NR && $1 == "B" { border[++nb] = $2; macs[$2] = $3; next }
+    FNR == NR && $1 == "W" { worder[++nw] = $2; chunk[$2] = $4; next }
     FNR == NR && ($1 == "M" || $1 == "bench:") { info[++ninfo] = $0; next }
     FNR == NR { next }
     $2 == "region" { cnt[name[$3]] = $7 }
@@ -102,12 +108,24 @@ awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" -v cmsis="$CMSIS_M" '
                        q, f(macs[l] / q), r / q
             }
         }
+        if (nw) {
+            printf "\n%-11s %10s %12s %7s %12s %7s %8s %6s\n", "Winograd", "MACs", "fast",
+                   "MAC/i", "Winograd", "MAC/i", "speed-up", "chunk"
+            for (k = 1; k <= nw; k++) {
+                l = worder[k]
+                q = cnt["fast:" l] - over; w = cnt["wino:" l] - over
+                printf "%-11s %10d %12d %7s %12d %7s %7.2fx %6d\n", l, macs[l], q,
+                       f(macs[l] / q), w, f(macs[l] / w), q / w, chunk[l]
+            }
+        }
         printf "\nCMSIS-NN (-O2, DSP path) on the paper network'"'"'s layers: %.1f M instructions " \
                "(0.46 MAC/instruction)\n", cmsis
         printf "  fast, int8 variant:  %6.2f M instructions = %.2f x CMSIS-NN\n", f8 / 1e6,
                f8 / (cmsis * 1e6)
         printf "  fast, hybrid:        %6.2f M instructions = %.2f x CMSIS-NN\n", fh / 1e6,
                fh / (cmsis * 1e6)
+        printf "  hybrid, kws_imodel_run (Winograd where the plan leaves room): %6.2f M = %.2f x CMSIS-NN\n",
+               mf / 1e6, mf / (cmsis * 1e6)
         printf "\ncycle estimate at %d MHz, CPI %.2f .. %.2f (assumed; QEMU counts instructions, " \
                "not cycles):\n", mhz, lo, hi
         printf "  %-34s %6.1f .. %6.1f Mcycles = %6.1f .. %6.1f ms\n", "hybrid, fast (kws_imodel_run)",

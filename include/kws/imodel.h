@@ -47,6 +47,15 @@
  * kernels' int16 weights of 4 output channels; paper net 4,608 bytes; the
  * reference kernels need none).
  *
+ * An int8 3x3 conv with Cin % 4 == 0 may run by Winograd
+ * (kws_conv2d_s8_winograd, bit-identical) in the larger of that scratch and
+ * the activation bytes its own input and output leave free (the biggest
+ * 8-aligned gap of [0, act_peak) beside them: nothing else is live during
+ * the conv), when that holds enough output channels per weight pass for it
+ * to beat the direct kernel (kws_imodel_run_kernels). The arena does not
+ * grow for it. Paper net: conv2d_2 .. conv2d_5 run by Winograd, conv2d_1
+ * (whose input and output fill the activation area) directly.
+ *
  * Typical use on the device (error checks left out):
  *
  *   static uint64_t arena[KWS_ARENA_WORDS];  // 8-aligned, >= kws_imodel_arena_size(m)
@@ -186,7 +195,10 @@ typedef enum {
     KWS_KERNELS_REFERENCE
 } kws_kernel_set;
 
-/* kws_imodel_run with the kernels chosen. A conv whose fast scratch
+/* kws_imodel_run with the kernels chosen. KWS_KERNELS_FAST: an int8 3x3
+ * conv runs by Winograd where the memory plan leaves it room and it pays
+ * (see the memory plan above; the instruction estimate per tile is in
+ * imodel_run.c), else the direct fast kernel. A conv whose fast scratch
  * (kws_conv2d_s8_fast_scratch_size, kws_conv2d_binary_s8_fast_scratch_size)
  * exceeds m->scratch_size - a plan made without it - runs the reference
  * kernel. KWS_ERR_ARG for an unknown set. */

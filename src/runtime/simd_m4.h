@@ -17,6 +17,8 @@
  *   kws_sxtab16(a, x)      lo = a.lo + b0, hi = a.hi + b2    (each mod 2^16)
  *   kws_sxtab16_ror8(a, x) lo = a.lo + b1, hi = a.hi + b3
  *   kws_smlad(a, b, acc)   acc + a.lo * b.lo + a.hi * b.hi    (mod 2^32)
+ *   kws_sadd16(a, b)       lo = a.lo + b.lo, hi = a.hi + b.hi (each mod 2^16)
+ *   kws_ssub16(a, b)       lo = a.lo - b.lo, hi = a.hi - b.hi (each mod 2^16)
  *   kws_qadd(a, b)         a + b saturated to int32
  *   kws_ssat8(x)           x clamped to [-128, 127]
  *   kws_usat7(x)           x clamped to [0, 127]
@@ -28,6 +30,7 @@
  *   kws_ror(x, r)          x rotated right by r
  *   kws_pack_s8x4(...)     four int8-range values into one word (BFI)
  *   kws_ldrd_post(p, ...)  two words from p, p += 2 (LDRD, post-increment)
+ *   kws_ldrd_post128(p, ...) the same, p += 32
  *   kws_rq32_apply(...)    kws_requantize in one SMLAL (see below)
  *
  * The SXTB16 pair trick: one word of four int8 values x0..x3 becomes two
@@ -81,6 +84,22 @@ static inline const uint32_t *kws_ldrd_post(const uint32_t *p, uint32_t *lo, uin
     *lo = p[0];
     *hi = p[1];
     p += 2;
+#endif
+    return p;
+}
+
+/* kws_ldrd_post, then p advanced by 32 words instead of 2: LDRD with a
+ * post-index of 128 bytes (the Winograd kernel's strided walks). */
+static inline const uint32_t *kws_ldrd_post128(const uint32_t *p, uint32_t *lo, uint32_t *hi)
+{
+#if KWS_M4_DSP
+    __asm__("ldrd %0, %1, [%2], #128"
+            : "=r"(*lo), "=r"(*hi), "+r"(p)
+            : "m"(*(const uint32_t(*)[2])p));
+#else
+    *lo = p[0];
+    *hi = p[1];
+    p += 32;
 #endif
     return p;
 }
@@ -149,6 +168,16 @@ static inline int32_t kws_smlad_c(uint32_t a, uint32_t b, int32_t acc)
     uint32_t p1 = (uint32_t)(kws_lane16_c(a, 1) * kws_lane16_c(b, 1));
     uint32_t s = (uint32_t)acc + p0 + p1;
     return kws_s32_c(s);
+}
+
+static inline uint32_t kws_sadd16_c(uint32_t a, uint32_t b)
+{
+    return ((a & 0xFFFF0000u) + (b & 0xFFFF0000u)) | ((a + b) & 0xFFFFu);
+}
+
+static inline uint32_t kws_ssub16_c(uint32_t a, uint32_t b)
+{
+    return ((a & 0xFFFF0000u) - (b & 0xFFFF0000u)) | ((a - b) & 0xFFFFu);
 }
 
 static inline int32_t kws_qadd_c(int32_t a, int32_t b)
@@ -242,6 +271,16 @@ static inline int32_t kws_smlad(uint32_t a, uint32_t b, int32_t acc)
     return __smlad(a, b, acc);
 }
 
+static inline uint32_t kws_sadd16(uint32_t a, uint32_t b)
+{
+    return (uint32_t)__sadd16((int16x2_t)a, (int16x2_t)b);
+}
+
+static inline uint32_t kws_ssub16(uint32_t a, uint32_t b)
+{
+    return (uint32_t)__ssub16((int16x2_t)a, (int16x2_t)b);
+}
+
 static inline int32_t kws_qadd(int32_t a, int32_t b)
 {
     return __qadd(a, b);
@@ -317,6 +356,16 @@ static inline uint32_t kws_sxtab16_ror8(uint32_t a, uint32_t x)
 static inline int32_t kws_smlad(uint32_t a, uint32_t b, int32_t acc)
 {
     return kws_smlad_c(a, b, acc);
+}
+
+static inline uint32_t kws_sadd16(uint32_t a, uint32_t b)
+{
+    return kws_sadd16_c(a, b);
+}
+
+static inline uint32_t kws_ssub16(uint32_t a, uint32_t b)
+{
+    return kws_ssub16_c(a, b);
 }
 
 static inline int32_t kws_qadd(int32_t a, int32_t b)

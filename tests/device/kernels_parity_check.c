@@ -9,7 +9,10 @@
  * plain C) and requires of the device's "K NAME REF FAST SAME" line:
  * REF = the host's reference checksum (the device computes what the host
  * computes), FAST = REF and SAME = 1 (the device's fast kernel is its
- * reference, byte for byte). Every "I NAME CHECKED BAD" line (the DSP
+ * reference, byte for byte). For each conv kws_conv2d_s8_winograd takes
+ * (kc_winograd_takes) a "W NAME REF WINO SAME" line with REF as above, WINO
+ * = REF and SAME = 1 (and the host's Winograd equals its reference too).
+ * Every "I NAME CHECKED BAD" line (the DSP
  * instructions against their C definitions) must have BAD = 0 and CHECKED
  * > 0. A missing or unknown case, an "ERROR" line or a missing "END" fail.
  * Exit status 0 when everything matches, 1 otherwise.
@@ -22,7 +25,7 @@
 #include "tests/device/kernel_cases.h"
 
 static int8_t *g_out;
-static uint64_t g_scratch[8192 / 8];
+static uint64_t g_scratch[KC_WINO_SCRATCH / 8];
 
 /* Reference and fast checksums of case c on the host. */
 static int host_case(const kc_case *c, const kc_data *d, uint32_t *ref, uint32_t *fast)
@@ -67,7 +70,17 @@ static int check(const char *device_output, kc_data *d)
         fprintf(stderr, "kernels_parity_check: cannot open %s\n", device_output);
         return 2;
     }
-    int seen[KC_N_CASES] = {0};
+    int seen[KC_N_CASES] = {0}, wseen[KC_N_CASES] = {0};
+    for (int i = 0; i < KC_N_CASES; i++) {
+        if (!kc_winograd_takes(&kc_cases[i]))
+            continue;
+        kc_generate(&kc_cases[i], d);
+        if (kc_run_winograd(&kc_cases[i], d, g_scratch, g_out) != KWS_OK ||
+            kc_fnv1a(g_out, kc_out_bytes(&kc_cases[i])) != ref[i]) {
+            printf("FAIL host: %s Winograd != reference\n", kc_cases[i].name);
+            fail = 1;
+        }
+    }
     int n_instr = 0, end = 0;
     char line[512];
     while (fgets(line, sizeof line, f)) {
@@ -86,6 +99,20 @@ static int check(const char *device_output, kc_data *d)
                        name, bad, checked);
                 fail = 1;
             }
+        } else if (sscanf(line, "W %127s %x %x %d", name, &dref, &dfast, &same) == 4) {
+            int i = 0;
+            while (i < KC_N_CASES && strcmp(kc_cases[i].name, name) != 0)
+                i++;
+            if (i == KC_N_CASES || !kc_winograd_takes(&kc_cases[i])) {
+                printf("FAIL device: unexpected Winograd line %s\n", name);
+                fail = 1;
+                continue;
+            }
+            wseen[i] = 1;
+            const int ok = dref == ref[i] && dfast == dref && same;
+            fail |= !ok;
+            printf("%-20s Winograd %08x  %s\n", name, dfast,
+                   ok ? "ok" : "FAIL: device Winograd != reference");
         } else if (sscanf(line, "K %127s %x %x %d", name, &dref, &dfast, &same) == 4) {
             int i = 0;
             while (i < KC_N_CASES && strcmp(kc_cases[i].name, name) != 0)
@@ -110,8 +137,9 @@ static int check(const char *device_output, kc_data *d)
     }
     fclose(f);
     for (int i = 0; i < KC_N_CASES; i++)
-        if (!seen[i]) {
-            printf("FAIL device: no line for case %s\n", kc_cases[i].name);
+        if (!seen[i] || (kc_winograd_takes(&kc_cases[i]) && !wseen[i])) {
+            printf("FAIL device: no %s line for case %s\n", seen[i] ? "W" : "K",
+                   kc_cases[i].name);
             fail = 1;
         }
     if (n_instr == 0) {

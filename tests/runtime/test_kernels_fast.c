@@ -13,6 +13,10 @@
  *    -1 and M = 0 take the 64-bit path), with and without bias; output
  *    canaries; scratch exactly kws_conv2d_s8_fast_scratch_size bytes (ASan
  *    sees any overrun);
+ *  - conv2d by Winograd F(2x2, 3x3) (kws_conv2d_s8_winograd): 400 random
+ *    shapes (odd and tiny H/W, Cout odd, chunks from 2 to Cout), the
+ *    paper's five Cin % 4 == 0 layers, Cin 256 with extreme codes; its
+ *    scratch sizes and chunks; what it refuses;
  *  - binary conv2d: 500 random shapes (Cin a multiple of 8, of 4 only, and
  *    neither; k 1 .. 7; images smaller than the kernel), the binary convs of
  *    our networks, random padding bits, inputs at -128 with all weights +1
@@ -210,7 +214,10 @@ enum { CANARY = 16 };
 
 static long g_conv_cases, g_conv_bad;
 
-static void conv_case(rt_rng *g, int H, int W, int C, int O, int K, int style)
+/* One random conv, the reference against kws_conv2d_s8_fast (wino = 0) or
+ * kws_conv2d_s8_winograd (wino = 1: a random even chunk of output
+ * channels, scratch exactly its size). */
+static void conv_case(rt_rng *g, int H, int W, int C, int O, int K, int style, int wino)
 {
     const size_t n_in = (size_t)H * W * C, n_w = (size_t)O * K * K * C, n_out = (size_t)H * W * O;
     int8_t *in = malloc(n_in), *wt = malloc(n_w);
@@ -227,20 +234,26 @@ static void conv_case(rt_rng *g, int H, int W, int C, int O, int K, int style)
     kws_conv2d_dims d = {H, W, C, O, K};
     const int32_t *b = rt_int(g, 0, 4) ? bias : NULL;
 
-    size_t ss = kws_conv2d_s8_fast_scratch_size(&d);
+    const int chunk = 2 * (int)rt_int(g, 1, (O + 1) / 2);
+    size_t ss = wino ? kws_conv2d_s8_winograd_scratch_size(&d, chunk)
+                     : kws_conv2d_s8_fast_scratch_size(&d);
     uint64_t *scratch = malloc(ss ? ss : 1);
     memset(ref, 0x5A, n_out + CANARY);
     memset(fast, 0x5A, n_out + CANARY);
     kws_status s1 = kws_conv2d_s8(NULL, &d, &q, in, wt, b, ref);
-    kws_status s2 = kws_conv2d_s8_fast(scratch, &d, &q, in, wt, b, fast);
+    kws_status s2 = wino ? kws_conv2d_s8_winograd(scratch, ss, &d, &q, in, wt, b, fast)
+                         : kws_conv2d_s8_fast(scratch, &d, &q, in, wt, b, fast);
+    if (wino)
+        CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d, ss), chunk);
     CHECK_EQ_INT(s1, KWS_OK);
     CHECK_EQ_INT(s2, KWS_OK);
     int bad = memcmp(ref, fast, n_out + CANARY) != 0;
     if (bad && g_conv_bad < 5) {
         size_t i = 0;
         while (ref[i] == fast[i]) i++;
-        fprintf(stderr, "     conv %dx%dx%d->%d k=%d [%d,%d] style %d: first diff at %zu: "
-                "%d vs %d\n", H, W, C, O, K, q.act_min, q.act_max, style, i, ref[i], fast[i]);
+        fprintf(stderr, "     conv%s %dx%dx%d->%d k=%d [%d,%d] style %d: first diff at %zu: "
+                "%d vs %d\n", wino ? " (Winograd)" : "", H, W, C, O, K, q.act_min, q.act_max,
+                style, i, ref[i], fast[i]);
     }
     g_conv_cases++;
     g_conv_bad += bad;
@@ -255,7 +268,7 @@ static void test_conv(void)
                                     {19, 27, 32, 32}, {9, 13, 32, 64}, {9, 13, 64, 64}};
     for (int i = 0; i < 6; i++)
         for (int style = 0; style < 2; style++)
-            conv_case(&g, paper[i][0], paper[i][1], paper[i][2], paper[i][3], 3, style);
+            conv_case(&g, paper[i][0], paper[i][1], paper[i][2], paper[i][3], 3, style, 0);
     static const int cins[] = {1, 1, 1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 20, 32, 64};
     static const int ks[] = {1, 3, 3, 3, 5, 7};
     for (int r = 0; r < 400; r++) {
@@ -263,7 +276,7 @@ static void test_conv(void)
         int K = ks[rt_int(&g, 0, sizeof ks / sizeof ks[0] - 1)];
         int H = (int)rt_int(&g, 1, C >= 32 ? 6 : 12), W = (int)rt_int(&g, 1, C >= 32 ? 6 : 12);
         int O = (int)rt_int(&g, 1, 13);
-        conv_case(&g, H, W, C, O, K, (int)rt_int(&g, 0, 2));
+        conv_case(&g, H, W, C, O, K, (int)rt_int(&g, 0, 2), 0);
     }
     printf("conv2d: %ld cases, %ld differ from the reference\n", g_conv_cases, g_conv_bad);
     CHECK_EQ_INT(g_conv_bad, 0);
@@ -276,6 +289,77 @@ static void test_conv(void)
     CHECK(kws_conv2d_s8_fast_scratch_size(&d1) <= 1024);
     CHECK_EQ_INT(kws_conv2d_s8_fast_scratch_size(&dbad), 0);
     CHECK_EQ_INT(kws_conv2d_s8_fast_scratch_size(NULL), 0);
+}
+
+/* Winograd F(2x2, 3x3): exact, so bit-identical to the reference on every
+ * shape it takes - odd H and W (tiles cut by the border), H or W of 1 or 2
+ * (every tile a border tile), an odd tile count, Cout odd (a zero channel in
+ * the last pair), chunks from 2 to all of Cout (the input transformed once
+ * per chunk), Cin up to its bound 256 with extreme codes (|4Y| near 2^31),
+ * requantization on both paths. */
+static void test_conv_winograd(void)
+{
+    rt_rng g = {20261126};
+    long before = g_conv_bad;
+    g_conv_cases = 0;
+    static const int paper[5][4] = {{38, 55, 16, 16}, {19, 27, 16, 32}, {19, 27, 32, 32},
+                                    {9, 13, 32, 64}, {9, 13, 64, 64}};
+    for (int i = 0; i < 5; i++)
+        for (int style = 0; style < 2; style++)
+            conv_case(&g, paper[i][0], paper[i][1], paper[i][2], paper[i][3], 3, style, 1);
+    static const int cins[] = {4, 8, 12, 16, 20, 28, 32, 64};
+    for (int r = 0; r < 400; r++) {
+        int C = cins[rt_int(&g, 0, sizeof cins / sizeof cins[0] - 1)];
+        int H = (int)rt_int(&g, 1, C >= 32 ? 7 : 12), W = (int)rt_int(&g, 1, C >= 32 ? 7 : 12);
+        conv_case(&g, H, W, C, (int)rt_int(&g, 1, 13), 3, (int)rt_int(&g, 0, 2), 1);
+    }
+    for (int style = 0; style < 2; style++)
+        conv_case(&g, 3, 4, 256, 3, 3, style == 0 ? 1 : 0, 1); /* Cin at the bound */
+    printf("conv2d Winograd: %ld cases, %ld differ from the reference\n", g_conv_cases,
+           g_conv_bad - before);
+    CHECK_EQ_INT(g_conv_bad - before, 0);
+
+    /* scratch: 80 * Cin + 256 + chunk * (32 * Cin + 24); the chunk a size holds */
+    kws_conv2d_dims d5 = {9, 13, 64, 64, 3};
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 64), 80 * 64 + 256 + 64 * (32 * 64 + 24));
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 256 + 22 * (32 * 64 + 24) + 100), 22);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 256 + 23 * (32 * 64 + 24)), 22);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, (size_t)1 << 30), 64);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 256 + 2 * (32 * 64 + 24) - 1), 0);
+    kws_conv2d_dims odd = {5, 5, 8, 7, 3};
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&odd, (size_t)1 << 30), 8); /* Cout 7 -> 8 */
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 3), 0);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 0), 0);
+
+    /* what it refuses */
+    int8_t in[4 * 4 * 8] = {0}, wt[2 * 9 * 8] = {0}, out[4 * 4 * 2];
+    static uint64_t scratch[4096];
+    kws_requant rq[2] = {{1 << 30, -8}, {1 << 30, -8}};
+    kws_requant_out q = {rq, -127, 127};
+    kws_conv2d_dims d = {4, 4, 8, 2, 3};
+    CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &d, &q, in, wt, NULL, out), KWS_OK);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd(NULL, sizeof scratch, &d, &q, in, wt, NULL, out),
+                 KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd((char *)scratch + 4, sizeof scratch - 8, &d, &q, in, wt,
+                                        NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, kws_conv2d_s8_winograd_scratch_size(&d, 2) - 1,
+                                        &d, &q, in, wt, NULL, out), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &d, NULL, in, wt, NULL, out),
+                 KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &d, &q, NULL, wt, NULL, out),
+                 KWS_ERR_ARG);
+    static const int bad_dims[][5] = {{4, 4, 8, 2, 5}, {4, 4, 6, 2, 3}, {4, 4, 260, 2, 3},
+                                      {0, 4, 8, 2, 3}, {4, 4, 8, 0, 3}};
+    for (int i = 0; i < 5; i++) {
+        kws_conv2d_dims b = {bad_dims[i][0], bad_dims[i][1], bad_dims[i][2], bad_dims[i][3],
+                             bad_dims[i][4]};
+        CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&b, sizeof scratch), 0);
+        CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &b, &q, in, wt, NULL, out),
+                     KWS_ERR_ARG);
+    }
+    kws_requant_out qo = {rq, 5, 4};
+    CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &d, &qo, in, wt, NULL, out),
+                 KWS_ERR_ARG);
 }
 
 static void test_conv_errors(void)
@@ -819,6 +903,7 @@ int main(void)
     test_intrinsics();
     test_rq32();
     test_conv();
+    test_conv_winograd();
     test_conv_errors();
     test_conv_binary();
     test_dense();

@@ -111,6 +111,45 @@ static int bench_case(const kc_case *c, const kc_data *d, int calls, const char 
     return KWS_M4_EXIT_OK;
 }
 
+/* Region "wino:NAME" for each paper conv Winograd takes, after a line
+ * W NAME MACS CHUNK: kws_conv2d_s8_winograd with the chunk of output
+ * channels WINO_SCRATCH_BYTES holds; its output must equal the direct fast
+ * kernel's (run first, outside the region). */
+#define WINO_SCRATCH_BYTES (40 * 1024)
+
+static int bench_winograd(const kc_data *d, int8_t *out)
+{
+    void *scratch = take(WINO_SCRATCH_BYTES);
+    int8_t *direct = take(KC_MAX_OUT);
+    for (int i = 0; i < PAPER_CASES; i++) {
+        const kc_case *c = &kc_cases[i];
+        const kws_conv2d_dims cd = kc_conv_dims(c);
+        const int chunk = c->kind == KC_CONV ? kws_conv2d_s8_winograd_chunk(&cd, WINO_SCRATCH_BYTES) : 0;
+        if (chunk < 2)
+            continue;
+        kc_generate(c, d);
+        kws_requant_out q;
+        q.rq = d->rq;
+        q.act_min = c->act_min;
+        q.act_max = c->act_max;
+        kws_status st = kc_run(c, d, 1, scratch, direct);
+        put_line("W ", c->name, kc_macs(c), (uint32_t)chunk);
+        char name[48];
+        join(name, sizeof name, "wino:", c->name);
+        int seq = kws_m4_region_begin(name);
+        st |= kws_conv2d_s8_winograd(scratch, WINO_SCRATCH_BYTES, &cd, &q, d->in,
+                                     (const int8_t *)d->weight, d->bias, out);
+        kws_m4_region_end(seq);
+        if (st != KWS_OK || memcmp(out, direct, kc_out_bytes(c)) != 0) {
+            kws_m4_puts("ERROR bench: Winograd differs from the direct kernel on ");
+            kws_m4_puts(c->name);
+            kws_m4_putc('\n');
+            return KWS_M4_EXIT_SETUP;
+        }
+    }
+    return KWS_M4_EXIT_OK;
+}
+
 static int bench_layers(void)
 {
     g_used = 0;
@@ -132,10 +171,14 @@ static int bench_layers(void)
     }
     for (int i = PAPER_CASES; i < KC_N_CASES; i++) {
         const kc_case *c = &kc_cases[i];
-        if (c->kind == KC_CONV_BIN)
-            return bench_case(c, &d, 1, c->name, "B ", scratch, out);
+        if (c->kind == KC_CONV_BIN) {
+            int rc = bench_case(c, &d, 1, c->name, "B ", scratch, out);
+            if (rc != KWS_M4_EXIT_OK)
+                return rc;
+            break;
+        }
     }
-    return KWS_M4_EXIT_OK;
+    return bench_winograd(&d, out);
 }
 
 /* ---- 2. the whole hybrid model ------------------------------------------------ */

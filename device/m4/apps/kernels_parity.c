@@ -3,7 +3,7 @@
  *
  * 1. src/runtime/simd_m4.h: every wrapper (here the real SMLAD, SXTB16,
  *    SXTAB16, QADD, SSAT/USAT, SSUB8+SEL, MSR APSR_g+SEL, USADA8, BFI,
- *    LDRD) against its *_c
+ *    SADD16/SSUB16, LDRD) against its *_c
  *    definition on pseudo-random words, and the SMLAL requantization
  *    against kws_requantize; one line per instruction:
  *
@@ -14,6 +14,11 @@
  *    end):
  *
  *      K NAME REF_FNV FAST_FNV SAME
+ *
+ *    and for each conv that kws_conv2d_s8_winograd takes, its output the
+ *    same way:
+ *
+ *      W NAME REF_FNV WINOGRAD_FNV SAME
  *
  *    tests/device/kernels_parity_check.c recomputes REF_FNV on the host.
  *
@@ -37,7 +42,7 @@ static int16_t g_mul[KC_MAX_CH];
 static kws_requant g_rq[KC_MAX_CH];
 static int8_t g_ref[KC_MAX_OUT + CANARY];
 static int8_t g_fast[KC_MAX_OUT + CANARY];
-static uint64_t g_scratch[8192 / 8];
+static uint64_t g_scratch[KC_WINO_SCRATCH / 8];
 
 static int g_bad;
 
@@ -61,7 +66,7 @@ static void test_instructions(void)
 {
     enum { N = 20000 };
     uint32_t s = 12345;
-    uint32_t bad[13] = {0};
+    uint32_t bad[15] = {0};
     for (int i = 0; i < N; i++) {
         g_va = kc_next(&s);
         g_vb = kc_next(&s);
@@ -101,12 +106,18 @@ static void test_instructions(void)
         bad[11] += kws_sel_bits(c, a, b) != kws_sel_bits_c(c, a, b) ||
                    kws_sel_bits(c << 16, a, b) != kws_sel_bits_c(c << 16, a, b);
         bad[12] += kws_usada8(a, b, c) != kws_usada8_c(a, b, c);
+        bad[13] += kws_sadd16(a, b) != kws_sadd16_c(a, b) || kws_ssub16(a, b) != kws_ssub16_c(a, b);
+        uint32_t strided[34] __attribute__((aligned(8)));
+        strided[0] = a;
+        strided[1] = b;
+        p = kws_ldrd_post128(strided, &lo, &hi);
+        bad[14] += lo != a || hi != b || p != strided + 32;
     }
-    static const char *const names[13] = {"smlad", "sxtb16", "sxtb16_ror8", "sxtab16",
+    static const char *const names[15] = {"smlad", "sxtb16", "sxtb16_ror8", "sxtab16",
                                           "sxtab16_ror8", "qadd", "ssat8_usat7", "max_min_s8x4",
                                           "ror", "pack_s8x4_bfi", "ldrd_post", "msr_ge_sel",
-                                          "usada8"};
-    for (int k = 0; k < 13; k++)
+                                          "usada8", "sadd16_ssub16", "ldrd_post128"};
+    for (int k = 0; k < 15; k++)
         report(names[k], N, bad[k]);
 
     /* SMLAL requantization: every shift it takes, random and extreme acc */
@@ -167,6 +178,22 @@ static int test_kernels(void)
         kws_m4_put_i32(same);
         kws_m4_putc('\n');
         g_bad += !same;
+        if (!kc_winograd_takes(c))
+            continue;
+        memset(g_fast, 0x5A, n + CANARY);
+        memset(g_scratch, 0xA5, sizeof g_scratch);
+        kws_status s3 = kc_run_winograd(c, &d, g_scratch, g_fast);
+        const int wsame = s3 == KWS_OK && memcmp(g_ref, g_fast, n + CANARY) == 0;
+        kws_m4_puts("W ");
+        kws_m4_puts(c->name);
+        kws_m4_putc(' ');
+        kws_m4_put_hex32(kc_fnv1a(g_ref, n));
+        kws_m4_putc(' ');
+        kws_m4_put_hex32(kc_fnv1a(g_fast, n));
+        kws_m4_putc(' ');
+        kws_m4_put_i32(wsame);
+        kws_m4_putc('\n');
+        g_bad += !wsame;
     }
     return KWS_M4_EXIT_OK;
 }

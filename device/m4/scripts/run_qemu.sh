@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run_qemu.sh [--timeout S] [--plugin icount.so --icount-out FILE] app.elf
+# run_qemu.sh [--timeout S] [--plugin icount.so --icount-out FILE [--profile-out FILE]] app.elf
 #
 # Runs a firmware image on QEMU's mps2-an386 (Cortex-M4F) with semihosting,
 # prints its output on stdout and exits with its status (124 on timeout).
@@ -7,12 +7,13 @@
 # kws_mark_begin/kws_mark_end taken from the image's symbol table, and the
 # plugin writes its counts to FILE.
 set -euo pipefail
-timeout_s=300 plugin="" icount_out=""
+timeout_s=300 plugin="" icount_out="" profile_out=""
 while [ $# -gt 1 ]; do
     case $1 in
         --timeout) timeout_s=$2; shift 2 ;;
         --plugin) plugin=$2; shift 2 ;;
         --icount-out) icount_out=$2; shift 2 ;;
+        --profile-out) profile_out=$2; shift 2 ;;
         *) echo "run_qemu.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -32,6 +33,7 @@ if [ -n "$plugin" ]; then
     fi
     popt="$plugin,begin=0x$begin,end=0x$end"
     [ -n "$icount_out" ] && popt="$popt,out=$icount_out"
+    [ -n "$profile_out" ] && popt="$popt,profile=$profile_out"
     args+=(-plugin "$popt")
 fi
 exec timeout --kill-after=5 "$timeout_s" "$qemu" "${args[@]}" </dev/null

@@ -1,0 +1,413 @@
+/* conv2d_s8_winograd.c - kws_conv2d_s8 for k = 3 by Winograd's minimal
+ * filtering F(2x2, 3x3): same arguments plus a scratch budget, same 'same'
+ * padding, bit-identical output, 2.25 times fewer multiplies.
+ *
+ * The algorithm (Lavin & Gray 2016), per 2x2 block ("tile") of outputs and
+ * per output channel o:
+ *
+ *   Y = A^T [ sum_c (G g_oc G^T) (.) (B^T d_c B) ] A
+ *
+ * d_c: the tile's 4x4 input patch of channel c (rows 2ty-1 .. 2ty+2, columns
+ * 2tx-1 .. 2tx+2; 0 outside the image), g_oc: the 3x3 weights, (.) the
+ * elementwise product: 16 multiplies per channel pair and tile instead of 36.
+ *
+ *   B^T = [1  0 -1  0]     G = [ 1    0    0 ]     A^T = [1  1  1  0]
+ *         [0  1  1  0]         [1/2  1/2  1/2]           [0  1 -1 -1]
+ *         [0 -1  1  0]         [1/2 -1/2  1/2]
+ *         [0  1  0 -1]         [ 0    0    1 ]
+ *
+ * In integers, exactly: with G' = 2G (entries 0, +-1, 2) every transform
+ * has integer entries and the result is 4Y, an exact multiple of 4, so
+ * Y = (4Y) >> 2 with no rounding at all - the same integer sum as the
+ * direct convolution, then the same bias, requantization and clamp. Bounds:
+ * |B^T d B| <= 4 * 128 = 512 and |G' g G'^T| <= 9 * 128 = 1152 fit int16,
+ * and |4Y| <= 9 * Cin * 512 * 1152 stays below 2^31 for Cin <= 256.
+ *
+ * Layout (scratch, 8-byte aligned, kws_conv2d_s8_winograd_scratch_size):
+ *
+ *   u: the transformed weights of a chunk of output channels, int16 pairs:
+ *      word ((op * Cin/2 + k) * 16 + p) * 2 + (o & 1)    op = output pair,
+ *      k = channel pair, p = position 0..15 in the 4x4
+ *   v: the transformed input of two tiles side by side, the same way:
+ *      word (k * 16 + p) * 2 + t                         t = tile 0, 1
+ *   pad: a border tile's 4x4 x Cin input patch, zero-padded
+ *   m: the 16 products of one block of 2 tiles x 2 output channels (int32)
+ *
+ * Channel pair k of a group of 4 channels (one input word) is the SXTB16
+ * split: k = 2g holds channels (4g, 4g+2), k = 2g+1 holds (4g+1, 4g+3); the
+ * weights are split the same way, so one SMLAD adds two channels. One
+ * channel pair's 16 positions x 2 are 32 consecutive words, so the
+ * transforms store at constant offsets and the products step 128 bytes per
+ * channel pair. The inner loop per channel pair: LDRD (two tiles), LDRD
+ * (two outputs), 4 SMLAD - 6 instructions for 8 multiplies, each worth
+ * 2.25 direct MACs.
+ *
+ * Loop order: output channels in chunks as large as the scratch allows
+ * (the weights of a chunk are transformed once per inference); for each
+ * chunk all tiles, two at a time (their input is transformed once per
+ * chunk); for each output pair the 2 x 2 block's 16 dot products, then the
+ * output transform, requantization and stores. With the whole layer in one
+ * chunk nothing is transformed twice.
+ */
+#include "kws/runtime.h"
+
+#include <string.h>
+
+#include "simd_m4.h"
+
+#define WG_MAX_CIN 256
+
+/* the conv's multiplier-free bookkeeping stays out of the dot products'
+ * registers (see conv2d_s8_fast.c) */
+#if defined(__GNUC__)
+#define KWS_NOINLINE __attribute__((noinline))
+#define KWS_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define KWS_NOINLINE
+#define KWS_ALWAYS_INLINE
+#endif
+
+static int wg_supported(const kws_conv2d_dims *d)
+{
+    return d && d->kernel == 3 && d->h > 0 && d->w > 0 && d->out_c > 0 && d->in_c > 0 &&
+           (d->in_c & 3) == 0 && d->in_c <= WG_MAX_CIN;
+}
+
+/* bytes of v + pad + m, and of u plus the output stage's constants per output
+ * channel (wg_chan, 24 bytes) */
+static size_t wg_fixed_bytes(int cin)
+{
+    return (size_t)80 * cin + 16 * 4 * sizeof(int32_t); /* v, pad, m */
+}
+
+static size_t wg_per_out_bytes(int cin)
+{
+    return (size_t)32 * cin + 24;
+}
+
+size_t kws_conv2d_s8_winograd_scratch_size(const kws_conv2d_dims *d, int out_chunk)
+{
+    if (!wg_supported(d) || out_chunk < 2 || (out_chunk & 1))
+        return 0;
+    return wg_fixed_bytes(d->in_c) + (size_t)out_chunk * wg_per_out_bytes(d->in_c);
+}
+
+int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size)
+{
+    if (!wg_supported(d) || scratch_size < wg_fixed_bytes(d->in_c))
+        return 0;
+    size_t n = (scratch_size - wg_fixed_bytes(d->in_c)) / wg_per_out_bytes(d->in_c);
+    const size_t all = (size_t)(d->out_c + 1) & ~(size_t)1; /* Cout rounded up to even */
+    if (n > all)
+        n = all;
+    return (int)(n & ~(size_t)1);
+}
+
+/* ---- transforms on int16 pairs (two channels at once) --------------------- */
+
+/* G' g G'^T of one channel pair: g[i * 3 + j] the 3x3 taps, u[p * stride]
+ * the 16 results. */
+static void weight_transform(const uint32_t g[9], uint32_t *u, size_t stride)
+{
+    uint32_t t[12]; /* G' g: 4 rows x 3 columns */
+    for (int j = 0; j < 3; j++) {
+        const uint32_t g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        const uint32_t s = kws_sadd16(g0, g2);
+        t[j] = kws_sadd16(g0, g0);
+        t[3 + j] = kws_sadd16(s, g1);
+        t[6 + j] = kws_ssub16(s, g1);
+        t[9 + j] = kws_sadd16(g2, g2);
+    }
+    for (int i = 0; i < 4; i++) {
+        const uint32_t t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
+        const uint32_t s = kws_sadd16(t0, t2);
+        u[(4 * i + 0) * stride] = kws_sadd16(t0, t0);
+        u[(4 * i + 1) * stride] = kws_sadd16(s, t1);
+        u[(4 * i + 2) * stride] = kws_ssub16(s, t1);
+        u[(4 * i + 3) * stride] = kws_sadd16(t2, t2);
+    }
+}
+
+/* u <- the transformed weights of output channels oc .. oc+nc-1 (pairs; a
+ * missing odd channel gets zeros). */
+static void transform_weights(const int8_t *weight, int cin, int oc, int nc, uint32_t *u)
+{
+    const size_t pair_words = (size_t)cin / 2 * 32; /* one output pair */
+    for (int o = 0; o < ((nc + 1) & ~1); o++) {
+        uint32_t *u_o = u + (size_t)(o >> 1) * pair_words + (o & 1);
+        if (o >= nc) {
+            for (size_t i = 0; i < pair_words; i += 2)
+                u_o[i] = 0;
+            continue;
+        }
+        const int8_t *w = weight + (size_t)(oc + o) * 9 * cin;
+        for (int g4 = 0; g4 < cin / 4; g4++) {
+            uint32_t lo[9], hi[9];
+            for (int tap = 0; tap < 9; tap++) {
+                const uint32_t x = kws_read_u32(w + (size_t)tap * cin + 4 * g4);
+                lo[tap] = kws_sxtb16(x);
+                hi[tap] = kws_sxtb16_ror8(x);
+            }
+            weight_transform(lo, u_o + (size_t)(2 * g4) * 32, 2);
+            weight_transform(hi, u_o + (size_t)(2 * g4 + 1) * 32, 2);
+        }
+    }
+}
+
+/* One row i of B^T d B for both halves of a 4-channel group: the column
+ * pass's row i is f_j = x(a, j) + sgn * x(b, j) over the patch rows a, b
+ * (row 0: d0 - d2, 1: d1 + d2, 2: d2 - d1, 3: d1 - d3), taken from the
+ * words ra[j * cs], rb[j * cs]; then the row pass (f B) into positions
+ * 4i .. 4i+3 of the tile: v[0], v[2], v[4], v[6] for channels (0, 2), 32
+ * words on for channels (1, 3). */
+KWS_ALWAYS_INLINE
+static inline uint32_t add_or_sub16(uint32_t a, uint32_t b, int add)
+{
+    return add ? kws_sadd16(a, b) : kws_ssub16(a, b);
+}
+
+KWS_ALWAYS_INLINE
+static inline void patch_row(const int8_t *ra, const int8_t *rb, size_t cs, int add,
+                             uint32_t *v)
+{
+    const uint32_t a0 = kws_read_u32(ra), a1 = kws_read_u32(ra + cs),
+                   a2 = kws_read_u32(ra + 2 * cs), a3 = kws_read_u32(ra + 3 * cs);
+    const uint32_t b0 = kws_read_u32(rb), b1 = kws_read_u32(rb + cs),
+                   b2 = kws_read_u32(rb + 2 * cs), b3 = kws_read_u32(rb + 3 * cs);
+    /* channels 0 and 2 */
+    uint32_t f0 = add_or_sub16(kws_sxtb16(a0), kws_sxtb16(b0), add);
+    uint32_t f1 = add_or_sub16(kws_sxtb16(a1), kws_sxtb16(b1), add);
+    uint32_t f2 = add_or_sub16(kws_sxtb16(a2), kws_sxtb16(b2), add);
+    uint32_t f3 = add_or_sub16(kws_sxtb16(a3), kws_sxtb16(b3), add);
+    v[0] = kws_ssub16(f0, f2);
+    v[2] = kws_sadd16(f1, f2);
+    v[4] = kws_ssub16(f2, f1);
+    v[6] = kws_ssub16(f1, f3);
+    /* channels 1 and 3 */
+    f0 = add_or_sub16(kws_sxtb16_ror8(a0), kws_sxtb16_ror8(b0), add);
+    f1 = add_or_sub16(kws_sxtb16_ror8(a1), kws_sxtb16_ror8(b1), add);
+    f2 = add_or_sub16(kws_sxtb16_ror8(a2), kws_sxtb16_ror8(b2), add);
+    f3 = add_or_sub16(kws_sxtb16_ror8(a3), kws_sxtb16_ror8(b3), add);
+    v[32] = kws_ssub16(f0, f2);
+    v[34] = kws_sadd16(f1, f2);
+    v[36] = kws_ssub16(f2, f1);
+    v[38] = kws_ssub16(f1, f3);
+}
+
+/* The 4x4 patch whose rows start at r[0..3] (column step cs bytes): B^T d
+ * B of each 4-channel group (group g at byte 4g) into v. */
+static void patch_transform(const int8_t *const r[4], size_t cs, int groups, uint32_t *v)
+{
+    const int8_t *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
+    for (int g = 0; g < groups; g++, v += 64, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
+        patch_row(r0, r2, cs, 0, v);
+        patch_row(r1, r2, cs, 1, v + 8);
+        patch_row(r2, r1, cs, 0, v + 16);
+        patch_row(r1, r3, cs, 0, v + 24);
+    }
+}
+
+/* v slot t <- the transformed 4x4 input patch of tile (ty, tx), all
+ * channels; ty < 0 (a tile past the last) gives zeros. A patch inside the
+ * image is read in place; one over the border is first copied into a
+ * zero-padded 4x4 x Cin buffer pad (16 * Cin bytes). */
+KWS_NOINLINE
+static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, int tx,
+                           uint32_t *v, int8_t *pad)
+{
+    const int H = d->h, W = d->w, C = d->in_c;
+    const int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+    const int8_t *r[4];
+    if (ty >= 0 && y0 >= 0 && y0 + 3 < H && x0 >= 0 && x0 + 3 < W) {
+        for (int i = 0; i < 4; i++)
+            r[i] = in + ((size_t)(y0 + i) * W + x0) * C;
+    } else {
+        for (int i = 0; i < 4; i++) {
+            const int y = y0 + i;
+            for (int j = 0; j < 4; j++) {
+                const int x = x0 + j;
+                int8_t *dst = pad + (size_t)(4 * i + j) * C;
+                if (ty >= 0 && y >= 0 && y < H && x >= 0 && x < W)
+                    memcpy(dst, in + ((size_t)y * W + x) * C, (size_t)C);
+                else
+                    memset(dst, 0, (size_t)C);
+            }
+            r[i] = pad + (size_t)4 * i * C;
+        }
+    }
+    patch_transform(r, (size_t)C, C / 4, v);
+}
+
+/* ---- the products ---------------------------------------------------------- */
+
+/* m[16 s + p] = sum_k v(p, k, tile t) * u(p, k, output o), s = 2t + o, for
+ * the 16 positions p: two tiles x two output channels, half = Cin/2
+ * channel pairs (even); v and u step 32 words per channel pair. */
+KWS_NOINLINE
+static void block_products(const uint32_t *v, const uint32_t *u, int half, int32_t *m)
+{
+#define WG_STEP()                                    \
+    do {                                             \
+        uint32_t v0, v1, u0, u1;                     \
+        vp = kws_ldrd_post128(vp, &v0, &v1);         \
+        up = kws_ldrd_post128(up, &u0, &u1);         \
+        a00 = kws_smlad(v0, u0, a00);                \
+        a01 = kws_smlad(v0, u1, a01);                \
+        a10 = kws_smlad(v1, u0, a10);                \
+        a11 = kws_smlad(v1, u1, a11);                \
+    } while (0)
+    const int quads = half >> 2, pairs = (half >> 1) & 1;
+    for (int p = 0; p < 16; p++, m++) {
+        const uint32_t *vp = v + 2 * p, *up = u + 2 * p;
+        int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+        for (int k = quads; k > 0; k--) {
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+        }
+        if (pairs) {
+            WG_STEP();
+            WG_STEP();
+        }
+        m[0] = a00;
+        m[16] = a01;
+        m[32] = a10;
+        m[48] = a11;
+    }
+#undef WG_STEP
+}
+
+/* ---- the outputs ------------------------------------------------------------ */
+
+/* What the output stage needs per output channel, set once per chunk. */
+typedef struct {
+    int32_t b;      /* bias */
+    kws_rq32 r;     /* the SMLAL requantization (when the chunk's fast) */
+    kws_requant rq;
+} wg_chan;
+
+typedef char wg_chan_is_24_bytes[sizeof(wg_chan) == 24 ? 1 : -1];
+
+typedef struct {
+    int32_t lo, hi;   /* clamp bounds */
+    int fast;         /* every channel of the chunk takes kws_rq32 */
+    size_t row, col;  /* output bytes from one row / column to the next */
+} wg_outs;
+
+static inline int8_t finish(int32_t y4, const wg_chan *c, const wg_outs *k)
+{
+    const int32_t acc = c->b + (y4 >> 2); /* exact: y4 = 4 * the direct sum */
+    if (!k->fast)
+        return kws_requantize_s8(acc, c->rq, k->lo, k->hi);
+    const int32_t y = kws_rq32_apply(acc, c->r.mult, c->r.round, c->r.sh);
+    return (int8_t)(y < k->lo ? k->lo : y > k->hi ? k->hi : y);
+}
+
+/* A^T M A: the 2x2 outputs times 4, y[2r + s], of the 16 products m[p]
+ * (A^T M first: rows t = m0 + m1 + m2 and u = m1 - m2 - m3 of the 4x4). */
+KWS_ALWAYS_INLINE
+static inline void output_transform(const int32_t *m, int32_t y[4])
+{
+    const int32_t t0 = m[0] + m[4] + m[8], t1 = m[1] + m[5] + m[9];
+    const int32_t t2 = m[2] + m[6] + m[10], t3 = m[3] + m[7] + m[11];
+    const int32_t u0 = m[4] - m[8] - m[12], u1 = m[5] - m[9] - m[13];
+    const int32_t u2 = m[6] - m[10] - m[14], u3 = m[7] - m[11] - m[15];
+    y[0] = t0 + t1 + t2;
+    y[1] = t1 - t2 - t3;
+    y[2] = u0 + u1 + u2;
+    y[3] = u1 - u2 - u3;
+}
+
+KWS_ALWAYS_INLINE
+static inline int8_t finish_fast(int32_t y4, int32_t b, int32_t mult, int32_t round, int32_t sh,
+                                 int32_t lo, int32_t hi)
+{
+    int32_t r = kws_rq32_apply(b + (y4 >> 2), mult, round, sh); /* y4 = 4 * the sum: exact */
+    r = r < lo ? lo : r;
+    return (int8_t)(r > hi ? hi : r);
+}
+
+/* The tile's outputs of channel c at o (its top left): all four when
+ * rows, cols >= 2, else those inside the image. */
+KWS_NOINLINE
+static void output_tile(const int32_t *m, const wg_chan *c, const wg_outs *k, int8_t *o,
+                        int rows, int cols)
+{
+    int32_t y[4];
+    output_transform(m, y);
+    if (k->fast && rows > 1 && cols > 1) {
+        /* the common case, the constants in registers */
+        const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
+        const int32_t lo = k->lo, hi = k->hi;
+        const size_t row = k->row, col = k->col;
+        o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi);
+        o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi);
+        o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi);
+        o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi);
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        if ((i >> 1) < rows && (i & 1) < cols)
+            o[(i >> 1) * k->row + (i & 1) * k->col] = finish(y[i], c, k);
+}
+
+kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_conv2d_dims *d,
+                                  const kws_requant_out *q, const int8_t *in,
+                                  const int8_t *weight, const int32_t *bias, int8_t *out)
+{
+    if (!scratch || !d || !in || !weight || !out || ((uintptr_t)scratch & 7u) != 0)
+        return KWS_ERR_ARG;
+    if (!wg_supported(d))
+        return KWS_ERR_ARG;
+    kws_status st = kws_requant_out_check(q, d->out_c);
+    if (st != KWS_OK)
+        return st;
+    const int chunk = kws_conv2d_s8_winograd_chunk(d, scratch_size);
+    if (chunk < 2)
+        return KWS_ERR_ARG;
+
+    const int H = d->h, W = d->w, C = d->in_c, Co = d->out_c;
+    const int TH = (H + 1) / 2, TW = (W + 1) / 2, n_tiles = TH * TW;
+    uint32_t *v = (uint32_t *)scratch;                     /* 16 * C words */
+    int8_t *pad = (int8_t *)(void *)(v + (size_t)16 * C);  /* 16 * C bytes */
+    int32_t *m = (int32_t *)(void *)(pad + (size_t)16 * C); /* 64 */
+    uint32_t *u = (uint32_t *)(void *)(m + 64);            /* chunk * 8 * C words */
+    wg_chan *ch = (wg_chan *)(void *)(u + (size_t)chunk * 8 * C); /* chunk */
+    wg_outs k;
+    k.lo = q->act_min;
+    k.hi = q->act_max;
+    k.row = (size_t)W * Co;
+    k.col = (size_t)Co;
+
+    for (int oc = 0; oc < Co; oc += chunk) {
+        const int nc = Co - oc < chunk ? Co - oc : chunk;
+        transform_weights(weight, C, oc, nc, u);
+        k.fast = 1;
+        for (int o = 0; o < nc; o++) {
+            ch[o].b = bias ? bias[oc + o] : 0;
+            ch[o].rq = q->rq[oc + o];
+            k.fast &= kws_rq32_init(ch[o].rq.multiplier, ch[o].rq.shift, &ch[o].r);
+        }
+        for (int t = 0; t < n_tiles; t += 2) {
+            /* two tiles: t and t + 1 in raster order (none past the last) */
+            int ty[2], tx[2];
+            for (int s = 0; s < 2; s++) {
+                ty[s] = t + s < n_tiles ? (t + s) / TW : -1;
+                tx[s] = t + s < n_tiles ? (t + s) % TW : 0;
+                transform_tile(d, in, ty[s], tx[s], v + s, pad);
+            }
+            for (int o = 0; o < nc; o += 2) {
+                block_products(v, u + (size_t)(o >> 1) * 16 * C, C / 2, m);
+                for (int s = 0; s < 2 && ty[s] >= 0; s++) {
+                    const int y = 2 * ty[s], x = 2 * tx[s];
+                    int8_t *o_t = out + (size_t)y * k.row + (size_t)x * k.col + oc + o;
+                    output_tile(m + 32 * s, &ch[o], &k, o_t, H - y, W - x);
+                    if (o + 1 < nc)
+                        output_tile(m + 32 * s + 16, &ch[o + 1], &k, o_t + 1, H - y, W - x);
+                }
+            }
+        }
+    }
+    return KWS_OK;
+}
