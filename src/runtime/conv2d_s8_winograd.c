@@ -31,7 +31,9 @@
  *   v: the transformed input of two tiles side by side, the same way:
  *      word (k * 16 + p) * 2 + t                         t = tile 0, 1
  *   pad: a border tile's 4x4 x Cin input patch, zero-padded
- *   m: the 16 products of one block of 2 tiles x 2 output channels (int32)
+ *   m: the 16 products of one block of 2 tiles x 2 output channels, 64
+ *      int32: m[16 * (2t + o) + p]
+ *   ch: per output channel of the chunk its bias and requantization (24 B)
  *
  * Channel pair k of a group of 4 channels (one input word) is the SXTB16
  * split: k = 2g holds channels (4g, 4g+2), k = 2g+1 holds (4g+1, 4g+3); the
