@@ -35,26 +35,27 @@
  *
  * Memory plan (fixed at conversion, `arena_size` bytes from the caller):
  *
- *   arena: [ activations: act_peak bytes                 ][ scratch ]
+ *   arena: [ side 0 ->      working space      <- side 1 ][ scratch ]
  *            tensor i on side 0 -> at offset 0
  *            tensor i on side 1 -> ends at act_peak
  *
- * Every op that is not in place reads one side and writes the other, so
- * act_peak = max over ops of in_bytes + out_bytes (rounded to 4): the two
- * live tensors never overlap. Affine ops run in place. The conv scratch
- * follows: the largest kws_conv2d_s8_fast_scratch_size of the model's convs
- * and kws_conv2d_binary_s8_fast_scratch_size of its binary convs (the fast
- * kernels' int16 weights of 4 output channels; paper net 4,608 bytes; the
- * reference kernels need none).
+ * Every op that is not in place reads one side and writes the other; affine
+ * ops run in place. act_peak = max over ops of in_bytes + out_bytes (rounded
+ * to 4) plus the working space S, so while an op runs at least S bytes lie
+ * free between its input and its output. A conv uses the free stretch as
+ * its scratch (kws_iop_work_area): the fast kernels' int16 weights
+ * (kws_conv2d_s8_fast_scratch_size, kws_conv2d_binary_s8_fast_scratch_size)
+ * and Winograd's transforms (kws_conv2d_s8_winograd). Most convs already have
+ * room there (small tensors late in the network); S covers the rest:
  *
- * An int8 3x3 conv with Cin % 4 == 0 may run by Winograd
- * (kws_conv2d_s8_winograd, bit-identical) in the larger of that scratch and
- * the activation bytes its own input and output leave free (the biggest
- * 8-aligned gap of [0, act_peak) beside them: nothing else is live during
- * the conv), when that holds enough output channels per weight pass for it
- * to beat the direct kernel (kws_imodel_run_kernels). The arena does not
- * grow for it. Paper net: conv2d_2 .. conv2d_5 run by Winograd, conv2d_1
- * (whose input and output fill the activation area) directly.
+ *   KWS_PLAN_FAST   (default) every int8 3x3 conv that Winograd speeds up
+ *                   gets room for >= 16 output channels per weight pass;
+ *   KWS_PLAN_SMALL  the least RAM: only what the direct fast kernels need.
+ *
+ * Paper net, hybrid: FAST S = 10,112 B, arena 76,992 B, 17.8 M M4
+ * instructions; SMALL arena 68,032 B (conv2d_1 direct), 19.0 M. The
+ * separate scratch (scratch_off, scratch_size) is 0 in the converter's
+ * plans; a hand-made plan may use it instead (a conv takes the larger).
  *
  * Typical use on the device (error checks left out):
  *
@@ -125,11 +126,19 @@ typedef struct {
     int n_ops;                /* 1..KWS_IMODEL_MAX_OPS */
     const kws_iop *ops;       /* (n_ops): the converter's storage on the host, a
                                  const table in flash in `kws export`'s code */
-    size_t act_peak;          /* bytes of activation RAM (both ping-pong sides) */
-    size_t scratch_off, scratch_size;
+    size_t act_peak;          /* bytes of activation RAM: both ping-pong sides and
+                                 the working space between them */
+    size_t scratch_off, scratch_size; /* a separate scratch after it (0 bytes in
+                                 the converter's plans) */
     size_t arena_size;        /* act_peak rounded to 8 + scratch_size */
     void *storage;            /* host: memory owned by the converted model */
 } kws_imodel;
+
+/* How much working space the memory plan gives the convs (see above). */
+typedef enum {
+    KWS_PLAN_FAST,
+    KWS_PLAN_SMALL
+} kws_plan_kind;
 
 /* ---- size accounting (ROM; in kws_runtime, src/runtime/imodel_run.c) --- */
 
@@ -154,6 +163,19 @@ size_t kws_imodel_bytes_sum(kws_imodel_bytes b);
 
 /* Bytes of arena kws_imodel_run needs (m->arena_size). */
 size_t kws_imodel_arena_size(const kws_imodel *m);
+
+/* Lays out m's tensors (ops: m->ops, writable; shapes, kinds, kernels set)
+ * by the plan above: in_off/out_off of every op, act_peak, scratch_off,
+ * scratch_size (0) and arena_size (src/runtime/imodel_plan.c). The
+ * converter calls it; so can hand-built models. */
+void kws_imodel_plan(kws_imodel *m, kws_iop *ops, kws_plan_kind plan);
+
+/* The scratch op gets while it runs: the largest 8-aligned stretch of
+ * [0, act_peak) that its input and output leave free (nothing else is live
+ * then), or the separate scratch (scratch_off, scratch_size) if that is
+ * larger. Returns its offset in the arena and its size in *size (0: none).
+ * The plan must have passed kws_imodel_check. */
+size_t kws_iop_work_area(const kws_imodel *m, const kws_iop *op, size_t *size);
 
 /* Runs the model on one input. arena: arena_size bytes, 8-byte aligned
  * (KWS_ERR_ARG otherwise); in: (H, W, C) codes (may point anywhere, also
@@ -196,12 +218,12 @@ typedef enum {
 } kws_kernel_set;
 
 /* kws_imodel_run with the kernels chosen. KWS_KERNELS_FAST: an int8 3x3
- * conv runs by Winograd where the memory plan leaves it room and it pays
- * (see the memory plan above; the instruction estimate per tile is in
- * imodel_run.c), else the direct fast kernel. A conv whose fast scratch
- * (kws_conv2d_s8_fast_scratch_size, kws_conv2d_binary_s8_fast_scratch_size)
- * exceeds m->scratch_size - a plan made without it - runs the reference
- * kernel. KWS_ERR_ARG for an unknown set. */
+ * conv runs by Winograd when its work area (kws_iop_work_area) holds a
+ * chunk of output channels that makes it faster
+ * (kws_conv2d_s8_winograd_pays), else the direct fast kernel; a conv (int8
+ * or binary) whose fast kernel's scratch does not fit its work area - a
+ * plan made without it - runs the reference kernel. KWS_ERR_ARG for an
+ * unknown set. */
 kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, void *arena,
                                   size_t arena_size, const int8_t *in, int32_t *logits);
 
@@ -222,9 +244,16 @@ typedef struct {
     int out_s32;   /* 1: int32 logits at scale max|logit| / 2^20 (calibrated) when
                       the last layer is a=float; 0: int8 logits. A last layer
                       with a=int8 always gives int8 at QAT's scale. */
+    kws_plan_kind plan;
 } kws_convert_options;
 
-/* Defaults: out_s32 = 1. */
+/* "fast" / "small"; NULL for an unknown value. */
+const char *kws_plan_kind_str(kws_plan_kind k);
+
+/* Parses "fast" or "small" into *out; KWS_ERR_ARG otherwise. */
+kws_status kws_plan_kind_parse(const char *s, kws_plan_kind *out);
+
+/* Defaults: out_s32 = 1, plan = KWS_PLAN_FAST. */
 kws_convert_options kws_convert_options_default(void);
 
 /* Converts a trained network (topo, params (topo->n_params), bn_stats

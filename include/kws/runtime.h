@@ -80,6 +80,11 @@ size_t kws_conv2d_s8_winograd_scratch_size(const kws_conv2d_dims *d, int out_chu
  * channels fit. */
 int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size);
 
+/* 1 when Winograd with this chunk is worth it: at least 10 % fewer M4
+ * instructions than the direct fast kernel by a per-tile estimate from
+ * measured counts (conv2d_s8_winograd.c); 0 otherwise and for chunk < 2. */
+int kws_conv2d_s8_winograd_pays(const kws_conv2d_dims *d, int chunk);
+
 /* The same result as kws_conv2d_s8(NULL, d, q, in, weight, bias, out).
  * scratch: 8-byte aligned, scratch_size bytes with a chunk >= 2
  * (KWS_ERR_ARG otherwise, and for unsupported shapes). */

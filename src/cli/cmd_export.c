@@ -41,6 +41,9 @@ static void help(void)
            "  -c, --clips LIST   comma-separated audio files embedded as 1 s test clips\n"
            "                     (fitted as kws classify does), each with the logits this\n"
            "                     host computes for it; may be repeated (at most %d clips)\n"
+           "  -p, --plan KIND    memory plan: fast (default: working space for Winograd\n"
+           "                     convolutions, paper net 77 KB arena) or small (least\n"
+           "                     RAM: 68 KB, the first convolutions direct, ~7 %% slower)\n"
            "  -h, --help         this help\n",
            KWS_CLI_DEFAULT_MODEL, KWS_EXPORT_DEFAULT_NAME, KWS_EXPORT_MAX_CLIPS);
 }
@@ -168,15 +171,23 @@ int kws_cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"model", 1, NULL, 'm'}, {"out", 1, NULL, 'o'},   {"name", 1, NULL, 'n'},
-        {"clips", 1, NULL, 'c'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"clips", 1, NULL, 'c'}, {"plan", 1, NULL, 'p'}, {"help", 0, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    kws_convert_options copt = kws_convert_options_default();
     const char *model_path = NULL, *out = NULL, *name = KWS_EXPORT_DEFAULT_NAME;
     clip_set cs;
     memset(&cs, 0, sizeof cs);
     int c, rc = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:o:n:c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:o:n:c:p:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'p':
+            if (kws_plan_kind_parse(optarg, &copt.plan) != KWS_OK) {
+                free_clips(&cs);
+                return kws_cli_fail("export", "--plan '%s': expected fast or small", optarg);
+            }
+            break;
         case 'm': model_path = optarg; break;
         case 'o': out = optarg; break;
         case 'n': name = optarg; break;
@@ -227,7 +238,7 @@ int kws_cmd_export(int argc, char **argv)
         rc = kws_cli_fail("export", "%s: input %dx%dx%d does not take 1 s MFCC windows (1x%dx%d)",
                           shown, m.topo.in_c, m.topo.in_h, m.topo.in_w, fc.mfcc.n_mfcc,
                           fc.window_cols);
-    } else if (kws_imodel_from_model(&im, &m, NULL, &err) != KWS_OK) {
+    } else if (kws_imodel_from_model(&im, &m, &copt, &err) != KWS_OK) {
         rc = kws_cli_fail_error("export", &err);
     }
     if (!rc)
@@ -262,8 +273,9 @@ int kws_cmd_export(int argc, char **argv)
                "affine %zu), CRC-32 0x%08lx\n",
                rep.param_bytes, rep.n_arrays, b.weights, b.biases, b.requant, b.affine,
                (unsigned long)rep.param_crc);
-        printf("arena: %zu bytes (activations %zu, scratch %zu)\n", im.arena_size, im.act_peak,
-               im.scratch_size);
+        printf("arena: %zu bytes (%s plan: activations and the convolutions' working space %zu, "
+               "separate scratch %zu)\n", im.arena_size, kws_plan_kind_str(copt.plan),
+               im.act_peak, im.scratch_size);
         printf("clips: %d embedded with their expected logits\n", cs.n);
     }
     kws_imodel_free(&im);

@@ -71,7 +71,28 @@ kws_convert_options kws_convert_options_default(void)
 {
     kws_convert_options o;
     o.out_s32 = 1;
+    o.plan = KWS_PLAN_FAST;
     return o;
+}
+
+const char *kws_plan_kind_str(kws_plan_kind k)
+{
+    switch (k) {
+    case KWS_PLAN_FAST: return "fast";
+    case KWS_PLAN_SMALL: return "small";
+    }
+    return NULL;
+}
+
+kws_status kws_plan_kind_parse(const char *s, kws_plan_kind *out)
+{
+    if (s && strcmp(s, "fast") == 0)
+        *out = KWS_PLAN_FAST;
+    else if (s && strcmp(s, "small") == 0)
+        *out = KWS_PLAN_SMALL;
+    else
+        return KWS_ERR_ARG;
+    return KWS_OK;
 }
 
 /* ---- arithmetic helpers --------------------------------------------------------- */
@@ -306,66 +327,6 @@ static kws_status finish_affine(kws_imodel *m, kws_iop *op, const pending *pd, d
     op->bias = bias;
     op->rq = rq;
     return KWS_OK;
-}
-
-/* ---- memory plan ---------------------------------------------------------------- */
-
-static size_t round4(size_t n)
-{
-    return (n + 3) & ~(size_t)3;
-}
-
-static size_t op_out_bytes(const kws_iop *op)
-{
-    size_t n = (size_t)op->out_h * (size_t)op->out_w * (size_t)op->out_c;
-    return op->out_s32 ? 4 * n : n;
-}
-
-static void plan_memory(kws_imodel *m)
-{
-    size_t in0 = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
-    size_t peak = round4(in0), cur = in0, scratch = 0;
-    for (int i = 0; i < m->n_ops; i++) {
-        const kws_iop *op = &m->ops[i];
-        size_t out = op_out_bytes(op);
-        size_t need = op->kind == KWS_IOP_AFFINE ? round4(out) : round4(cur) + round4(out);
-        if (need > peak)
-            peak = need;
-        if (op->kind == KWS_IOP_CONV2D) {
-            kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
-            /* what kws_imodel_run's fast conv needs (the reference: less, 0) */
-            size_t s = kws_conv2d_s8_fast_scratch_size(&d);
-            if (kws_conv2d_s8_scratch_size(&d) > s)
-                s = kws_conv2d_s8_scratch_size(&d);
-            if (s > scratch)
-                scratch = s;
-        } else if (op->kind == KWS_IOP_CONV2D_BIN) {
-            kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
-            /* the fast binary conv's +-1 weights (the reference needs none) */
-            size_t s = kws_conv2d_binary_s8_fast_scratch_size(&d);
-            if (s > scratch)
-                scratch = s;
-        }
-        cur = out;
-    }
-    /* side 0 starts at 0, side 1 ends at peak; every op but AFFINE switches */
-    int side = 0;
-    size_t off = 0;
-    cur = in0;
-    for (int i = 0; i < m->n_ops; i++) {
-        kws_iop *op = op_at(m, i);
-        op->in_off = off;
-        size_t out = op_out_bytes(op);
-        if (op->kind != KWS_IOP_AFFINE)
-            side ^= 1;
-        off = side ? peak - round4(out) : 0;
-        op->out_off = off;
-        cur = out;
-    }
-    m->act_peak = peak;
-    m->scratch_off = (peak + 7) & ~(size_t)7;
-    m->scratch_size = scratch;
-    m->arena_size = m->scratch_off + scratch;
 }
 
 /* ---- the conversion ---------------------------------------------------------------- */
@@ -617,7 +578,7 @@ kws_status kws_imodel_convert_calibrated(kws_imodel *m, const kws_topology *topo
     const kws_iop *last = &m->ops[m->n_ops - 1];
     m->out_s32 = last->out_s32;
     m->out_scale = last->out_scale;
-    plan_memory(m);
+    kws_imodel_plan(m, op_at(m, 0), o.plan);
     return KWS_OK;
 }
 
@@ -650,7 +611,8 @@ size_t kws_imodel_summary(const kws_imodel *m, char *buf, size_t size)
     kws_imodel_bytes t = kws_imodel_bytes_total(m);
     APPEND("ROM: %zu weight + %zu bias + %zu requant + %zu affine = %zu bytes\n", t.weights,
            t.biases, t.requant, t.affine, kws_imodel_bytes_sum(t));
-    APPEND("RAM: %zu activation bytes (ping-pong) + %zu scratch = arena %zu bytes; "
+    APPEND("RAM: %zu activation bytes (ping-pong sides and the convs' working space) + %zu "
+           "separate scratch = arena %zu bytes; "
            "input scale %.4g, logits %s at scale %.4g\n",
            m->act_peak, m->scratch_size, m->arena_size, (double)m->in_scale,
            m->out_s32 ? "int32" : "int8", (double)m->out_scale);

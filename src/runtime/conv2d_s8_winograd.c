@@ -105,6 +105,21 @@ int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size)
     return (int)(n & ~(size_t)1);
 }
 
+/* Instruction counts per 2x2 tile measured on the M4
+ * (bench/device/bench_m4_kernels.sh, profile_m4.sh): direct ~38 per output
+ * and input channel (4 pixels x 9 taps at ~0.95 MAC per instruction);
+ * Winograd ~17 for the products, ~53 per input channel and pass for the
+ * input transform, ~119 per output channel for the output transform and
+ * requantization. */
+int kws_conv2d_s8_winograd_pays(const kws_conv2d_dims *d, int chunk)
+{
+    if (!wg_supported(d) || chunk < 2)
+        return 0;
+    const long cin = d->in_c, cout = d->out_c, passes = (cout + chunk - 1) / chunk;
+    const long wino = 17 * cout * cin + 53 * passes * cin + 119 * cout;
+    return 10 * wino < 9 * 38 * cout * cin;
+}
+
 /* ---- transforms on int16 pairs (two channels at once) --------------------- */
 
 /* G' g G'^T of one channel pair: g[i * 3 + j] the 3x3 taps, u[p * stride]
@@ -258,6 +273,25 @@ static void block_products(const uint32_t *v, const uint32_t *u, int half, int32
         a10 = kws_smlad(v1, u0, a10);                \
         a11 = kws_smlad(v1, u1, a11);                \
     } while (0)
+    if (half == 8) { /* Cin 16 (the paper's conv2d_1, conv2d_2): no inner loop */
+        for (int p = 0; p < 16; p++, m++) {
+            const uint32_t *vp = v + 2 * p, *up = u + 2 * p;
+            int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            WG_STEP();
+            m[0] = a00;
+            m[16] = a01;
+            m[32] = a10;
+            m[48] = a11;
+        }
+        return;
+    }
     const int quads = half >> 2, pairs = (half >> 1) & 1;
     for (int p = 0; p < 16; p++, m++) {
         const uint32_t *vp = v + 2 * p, *up = u + 2 * p;

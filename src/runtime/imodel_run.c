@@ -154,56 +154,34 @@ static kws_conv2d_dims conv_dims(const kws_iop *op)
     return d;
 }
 
-/* The largest 8-aligned stretch of the activation area [0, act_peak) that
- * op's input and output leave free (while a conv runs nothing else there
- * is live): *size bytes at the returned offset. */
-static size_t free_gap(const kws_imodel *m, const kws_iop *op, size_t *size)
+size_t kws_iop_work_area(const kws_imodel *m, const kws_iop *op, size_t *size)
 {
     const size_t in_n = (size_t)op->in_h * op->in_w * op->in_c;
-    const size_t out_n = (size_t)op->out_h * op->out_w * op->out_c;
+    const size_t out_n = (size_t)op->out_h * op->out_w * op->out_c * (op->out_s32 ? 4u : 1u);
     size_t a0 = op->in_off, a1 = op->in_off + in_n, b0 = op->out_off, b1 = op->out_off + out_n;
     if (b0 < a0) {
         size_t t0 = a0, t1 = a1;
         a0 = b0, a1 = b1, b0 = t0, b1 = t1;
     }
-    /* free: [0, a0), [a1, b0), [b1, act_peak) */
+    /* free: [0, a0), [a1, b0), [b1, act_peak); or the separate scratch */
     const size_t lo[3] = {0, a1, b1}, hi[3] = {a0, b0, m->act_peak};
-    size_t best_off = 0;
-    *size = 0;
+    size_t off = m->scratch_off;
+    *size = m->scratch_size;
     for (int i = 0; i < 3; i++) {
         const size_t o = (lo[i] + 7) & ~(size_t)7;
         if (hi[i] > o && hi[i] - o > *size) {
             *size = hi[i] - o;
-            best_off = o;
+            off = o;
         }
     }
-    return best_off;
+    return off;
 }
 
-/* Whether Winograd (chunk output channels per weight pass) beats the direct
- * fast kernel by a clear margin (10 %), by instruction counts per 2x2 tile
- * measured on the M4 (bench/device/bench_m4_kernels.sh, profile_m4.sh):
- * direct ~38 per output and input channel (4 pixels x 9 taps at ~0.95 MAC
- * per instruction); Winograd ~17 for the products, ~53 per input channel
- * and pass for the input transform, ~119 per output channel for the output
- * transform and requantization. */
-static int winograd_pays(const kws_conv2d_dims *d, int chunk)
-{
-    if (chunk < 2)
-        return 0;
-    const long cin = d->in_c, cout = d->out_c, passes = (cout + chunk - 1) / chunk;
-    const long wino = 17 * cout * cin + 53 * passes * cin + 119 * cout;
-    return 10 * wino < 9 * 38 * cout * cin;
-}
-
-/* fast: the ..._fast kernels (kws/runtime.h). An int8 3x3 conv runs by
- * Winograd (kws_conv2d_s8_winograd) in the larger of the model's scratch
- * and the activation area its tensors leave free, when that holds a chunk
- * of output channels that makes it faster than the direct kernel. A conv
- * (int8 or binary) whose fast scratch exceeds the model's scratch_size (a
- * plan made without it) runs the reference kernel. */
-static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, void *scratch,
-                         size_t scratch_size, int fast)
+/* fast: the ..._fast kernels (kws/runtime.h) in the op's work area
+ * (kws_iop_work_area); an int8 3x3 conv by Winograd when the area holds a
+ * chunk that pays. A conv whose fast kernel's scratch does not fit runs
+ * the reference kernel. */
+static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, int fast)
 {
     const int8_t *in = base + op->in_off;
     int8_t *out = base + op->out_off;
@@ -214,24 +192,27 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, v
     switch (op->kind) {
     case KWS_IOP_CONV2D: {
         const kws_conv2d_dims d = conv_dims(op);
+        size_t area_size = 0;
+        void *area = NULL;
         if (fast) {
-            size_t gap_size;
-            const size_t gap_off = free_gap(m, op, &gap_size);
-            void *area = gap_size > scratch_size ? (void *)(base + gap_off) : scratch;
-            const size_t area_size = gap_size > scratch_size ? gap_size : scratch_size;
-            if (area && winograd_pays(&d, kws_conv2d_s8_winograd_chunk(&d, area_size)))
+            area = base + kws_iop_work_area(m, op, &area_size);
+            if (kws_conv2d_s8_winograd_pays(&d, kws_conv2d_s8_winograd_chunk(&d, area_size)))
                 return kws_conv2d_s8_winograd(area, area_size, &d, &q, in, op->weight, op->bias,
                                               out);
+            if (area_size > 0 && kws_conv2d_s8_fast_scratch_size(&d) <= area_size)
+                return kws_conv2d_s8_fast(area, &d, &q, in, op->weight, op->bias, out);
         }
-        if (fast && scratch && kws_conv2d_s8_fast_scratch_size(&d) <= scratch_size)
-            return kws_conv2d_s8_fast(scratch, &d, &q, in, op->weight, op->bias, out);
-        return kws_conv2d_s8(scratch, &d, &q, in, op->weight, op->bias, out);
+        return kws_conv2d_s8(NULL, &d, &q, in, op->weight, op->bias, out);
     }
     case KWS_IOP_CONV2D_BIN: {
         const kws_conv2d_dims d = conv_dims(op);
         const size_t need = kws_conv2d_binary_s8_fast_scratch_size(&d);
-        if (fast && (scratch || need == 0) && need <= scratch_size)
-            return kws_conv2d_binary_s8_fast(scratch, &d, &q, in, op->wbits, op->bias, out);
+        size_t area_size = 0;
+        if (fast) {
+            void *area = base + kws_iop_work_area(m, op, &area_size);
+            if (need <= area_size)
+                return kws_conv2d_binary_s8_fast(area, &d, &q, in, op->wbits, op->bias, out);
+        }
         return kws_conv2d_binary_s8(&d, &q, in, op->wbits, op->bias, out);
     }
     case KWS_IOP_MAXPOOL: {
@@ -291,10 +272,8 @@ kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, v
     int8_t *base = (int8_t *)arena;
     size_t in_n = (size_t)m->in_h * (size_t)m->in_w * (size_t)m->in_c;
     memmove(base + m->ops[0].in_off, in, in_n);
-    void *scratch = m->scratch_size ? (void *)(base + m->scratch_off) : NULL;
     for (int i = 0; i < m->n_ops; i++) {
-        kws_status st = run_op(m, &m->ops[i], base, scratch, m->scratch_size,
-                               kernels == KWS_KERNELS_FAST);
+        kws_status st = run_op(m, &m->ops[i], base, kernels == KWS_KERNELS_FAST);
         if (st != KWS_OK)
             return st;
     }

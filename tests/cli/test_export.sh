@@ -31,7 +31,7 @@ export XDG_CACHE_HOME="$tmp/xdg-cache"
 
 # ---- help -------------------------------------------------------------------
 expect_ok "export --help" "$KWS" export --help
-for opt in --model --out --name --clips --help kws_model_data; do
+for opt in --model --out --name --clips --plan --help kws_model_data; do
     check "help lists $opt" grep -q -- "$opt" "$tmp/out"
 done
 expect_ok "kws --help lists export" "$KWS" --help
@@ -77,6 +77,15 @@ check "default name kws_model_data" test -s "$tmp/gen/deep/kws_model_data.c"
 check "no clips: zero" grep -q '^#define KWS_MODEL_DATA_N_CLIPS 0$' "$tmp/gen/deep/kws_model_data.h"
 
 # ---- errors -----------------------------------------------------------------------
+# ---- memory plans: the small plan needs less arena, both give the same code
+expect_ok "export, fast plan (default)" "$KWS" export -m "$MODEL" -o "$tmp/plan_fast"
+fast_arena=$(sed -n 's/^#define KWS_MODEL_DATA_ARENA_SIZE \([0-9]*\).*/\1/p' "$tmp/plan_fast/kws_model_data.h")
+expect_ok "export, small plan" "$KWS" export -m "$MODEL" -o "$tmp/plan_small" --plan small
+check "report names the plan" grep -q '^arena: [0-9]* bytes (small plan' "$tmp/out"
+small_arena=$(sed -n 's/^#define KWS_MODEL_DATA_ARENA_SIZE \([0-9]*\).*/\1/p' "$tmp/plan_small/kws_model_data.h")
+check "small plan: an arena no larger ($small_arena <= $fast_arena)" test -n "$small_arena" -a "${small_arena:-1}" -le "${fast_arena:-0}"
+expect_fail "--plan bogus" "--plan 'bogus': expected fast or small" "$KWS" export -m "$MODEL" -o "$tmp/e1" --plan bogus
+
 expect_fail "no --out" "no output folder" "$KWS" export -m "$MODEL"
 expect_fail "--name starting with a digit" "--name '9lives'" "$KWS" export -m "$MODEL" -o "$tmp/e1" --name 9lives
 expect_fail "--name with a dash" "--name 'my-net'.*C identifier" "$KWS" export -m "$MODEL" -o "$tmp/e1" --name my-net

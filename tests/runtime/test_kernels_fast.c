@@ -29,8 +29,10 @@
  *  - whole models: kws_imodel_run_kernels with KWS_KERNELS_FAST and
  *    KWS_KERNELS_REFERENCE give identical logits, on a hand-built model with
  *    odd shapes and on models/paper.kwsnet with random weights converted for
- *    int8, hybrid and binary-conv (the plan's scratch is the fast convs';
- *    with less, the convs it does not cover run the reference).
+ *    int8, hybrid and binary-conv, with the fast and the small memory plan
+ *    (arena sizes checked against a hand computation; every conv's work
+ *    area holds its kernel's scratch, Winograd's with >= 16 channels a pass
+ *    in the fast plan).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -849,47 +851,51 @@ static void test_model_paper(kws_quant_mode mode)
     kws_imodel m;
     kws_convert_options opt = kws_convert_options_default();
     kws_status st = kws_imodel_convert(&m, &net.topo, net.params, net.bn_stats, x, NC, &opt, &e);
-    if (CHECK(st == KWS_OK)) {
-        size_t need = 0;
-        for (int i = 0; i < m.n_ops; i++)
-            if (m.ops[i].kind == KWS_IOP_CONV2D) {
-                kws_conv2d_dims d = {m.ops[i].in_h, m.ops[i].in_w, m.ops[i].in_c,
-                                     m.ops[i].out_c, m.ops[i].kernel};
-                size_t s = kws_conv2d_s8_fast_scratch_size(&d);
-                need = s > need ? s : need;
-            } else if (m.ops[i].kind == KWS_IOP_CONV2D_BIN) {
-                kws_conv2d_dims d = {m.ops[i].in_h, m.ops[i].in_w, m.ops[i].in_c,
-                                     m.ops[i].out_c, m.ops[i].kernel};
-                size_t s = kws_conv2d_binary_s8_fast_scratch_size(&d);
-                need = s > need ? s : need;
+    kws_imodel small;
+    memset(&small, 0, sizeof small);
+    kws_convert_options sopt = opt;
+    sopt.plan = KWS_PLAN_SMALL;
+    if (CHECK(st == KWS_OK) &&
+        CHECK(kws_imodel_convert(&small, &net.topo, net.params, net.bn_stats, x, NC, &sopt,
+                                 &e) == KWS_OK)) {
+        /* the plans (kws/imodel.h), by hand: the peak pair of live tensors is
+         * conv2d_1's 38x55x16 in and out (2 x 33,440 B); every other conv's
+         * kernels fit the gap beside its tensors. Small: conv2d_1's direct
+         * fast kernel wants 8 * 9 * 16 = 1,152 B. Fast: Winograd for its 16
+         * output channels, 80 * 16 + 256 + 16 * (32 * 16 + 24) = 10,112 B. */
+        const size_t peak = 2 * 38 * 55 * 16;
+        printf("paper, %s: arena %zu B with the fast plan, %zu B with the small one\n",
+               kws_quant_mode_str(mode), m.arena_size, small.arena_size);
+        CHECK_EQ_INT(m.scratch_size, 0);
+        CHECK_EQ_INT(small.arena_size, peak + 1152);
+        CHECK_EQ_INT(m.arena_size, peak + 10112);
+        for (int i = 0; i < m.n_ops; i++) {
+            const kws_iop *op = &m.ops[i];
+            kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
+            size_t have;
+            kws_iop_work_area(&m, op, &have);
+            if (op->kind == KWS_IOP_CONV2D) {
+                CHECK(have >= kws_conv2d_s8_fast_scratch_size(&d));
+                if (op->in_c % 4 == 0) /* Winograd runs with >= 16 channels a pass */
+                    CHECK(kws_conv2d_s8_winograd_chunk(&d, have) >= 16);
+            } else if (op->kind == KWS_IOP_CONV2D_BIN) {
+                CHECK(have >= kws_conv2d_binary_s8_fast_scratch_size(&d));
             }
-        printf("paper, %s: arena %zu B (activations %zu + conv scratch %zu)\n",
-               kws_quant_mode_str(mode), m.arena_size, m.act_peak, m.scratch_size);
-        CHECK_EQ_INT(m.scratch_size, need);
-        CHECK(m.scratch_size <= 8192);
+        }
         int8_t xq[IN_N];
         int differ = 0;
         for (int i = 0; i < NC; i++) {
             kws_imodel_quantize_input(&m, x + (size_t)i * IN_N, xq);
             differ += !same_logits(&m, xq, 1);
+            differ += !same_logits(&small, xq, 0);
         }
         /* extreme inputs */
         for (int i = 0; i < IN_N; i++)
             xq[i] = (int8_t)((i * 7919) % 3 == 0 ? 127 : (i % 2 ? -127 : -128));
         differ += !same_logits(&m, xq, 1);
-        /* plans with less scratch: the convs it does not cover run the reference */
-        const size_t ss = m.scratch_size, as = m.arena_size;
-        static const size_t less[2] = {2304, 0};
-        for (int i = 0; i < 2; i++) {
-            if (less[i] >= ss)
-                continue;
-            m.scratch_size = less[i];
-            m.arena_size = m.scratch_off + less[i];
-            differ += !same_logits(&m, xq, 0);
-        }
-        m.scratch_size = ss;
-        m.arena_size = as;
+        differ += !same_logits(&small, xq, 0);
         CHECK_EQ_INT(differ, 0);
+        kws_imodel_free(&small);
         kws_imodel_free(&m);
     } else {
         fprintf(stderr, "     %s\n", e.msg);

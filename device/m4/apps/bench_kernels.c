@@ -200,50 +200,6 @@ static const int k_model[][6] = {
 
 static kws_iop g_ops[MODEL_OPS];
 
-static size_t round4(size_t n)
-{
-    return (n + 3) & ~(size_t)3;
-}
-
-static size_t op_out_bytes(const kws_iop *op)
-{
-    size_t n = (size_t)op->out_h * op->out_w * op->out_c;
-    return op->out_s32 ? 4 * n : n;
-}
-
-/* The converter's ping-pong plan (src/quant/convert.c): side 0 at offset 0,
- * side 1 ending at the peak; affine ops in place; the conv scratch after. */
-static void plan(kws_imodel *m)
-{
-    size_t cur = (size_t)m->in_h * m->in_w * m->in_c, peak = round4(cur), scratch = 0;
-    for (int i = 0; i < m->n_ops; i++) {
-        const kws_iop *op = &g_ops[i];
-        size_t out = op_out_bytes(op);
-        size_t need = op->kind == KWS_IOP_AFFINE ? round4(out) : round4(cur) + round4(out);
-        peak = need > peak ? need : peak;
-        if (op->kind == KWS_IOP_CONV2D) {
-            kws_conv2d_dims cd = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
-            size_t s = kws_conv2d_s8_fast_scratch_size(&cd);
-            scratch = s > scratch ? s : scratch;
-        }
-        cur = out;
-    }
-    int side = 0;
-    size_t off = 0;
-    for (int i = 0; i < m->n_ops; i++) {
-        kws_iop *op = &g_ops[i];
-        op->in_off = off;
-        if (op->kind != KWS_IOP_AFFINE)
-            side ^= 1;
-        off = side ? peak - round4(op_out_bytes(op)) : 0;
-        op->out_off = off;
-    }
-    m->act_peak = peak;
-    m->scratch_off = (peak + 7) & ~(size_t)7;
-    m->scratch_size = scratch;
-    m->arena_size = m->scratch_off + scratch;
-}
-
 static int bench_model(void)
 {
     g_used = 0;
@@ -309,7 +265,7 @@ static int bench_model(void)
             op->mul = mul;
         }
     }
-    plan(&m);
+    kws_imodel_plan(&m, g_ops, KWS_PLAN_FAST);
     size_t weights_end = g_used;
     void *arena = take(m.arena_size);
     int8_t *x = take(38 * 55);
