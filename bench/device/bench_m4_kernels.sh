@@ -22,28 +22,24 @@
 #   - the binary conv (packed +-1 weights) of the 76 KB variant
 #     (models/paper_pool_76k.kwsnet conv2d_4, 9x13x32 -> 64, k 3), reference
 #     (sign-select adds) against fast (+-1 expanded to int16, SMLAD);
-#   - a cycle and time estimate at 80 MHz.
+#   - cycles and time at 80 MHz by the M4 timing model, and each layer's
+#     cycles per instruction.
 #
 # MACs count a conv's taps over the 'same' padding too (H*W*Cout*k*k*Cin),
 # as the paper and CMSIS-NN's figure do; 19.16 M for the network.
 #
-# QEMU counts instructions, not cycles. The estimate multiplies by an
-# assumed CPI (cycles per instruction) of 1.25 .. 1.6 on a Cortex-M4 at
-# zero wait states (the STM32L496's ART accelerator hides flash wait states
-# in these short loops): SMLAD, SXTB16, SXTAB16, SMLAL, MLA, USAT, BFI and
-# ALU operations take 1 cycle; LDR 2 (1 when it directly follows another
-# load), LDRD 3; a taken branch 1 + 1..3. The fast conv's inner loop, per 32
-# MACs: 8 LDRD, 2 LDR, 4 SXTB16, 16 SMLAD and 4 loop instructions = 34
-# instructions in about 50 .. 55 cycles (CPI 1.5 .. 1.6); the requantization
-# and bookkeeping around it runs nearer 1.2. Measure on hardware with
+# QEMU counts instructions, not cycles. The cycle figures price every
+# executed instruction with the Cortex-M4's published timing
+# (device/m4/qemu_icount/m4_cycles.c, from the plugin's block profile: LDR 2
+# or 1 when pipelined, LDRD 3, LDM 1 + N, SMLAD/SMLAL 1, a taken branch
+# 1 + P with P = 1 .. 3, exact taken counts; zero wait states, the ART
+# accelerator assumed to hide flash latency). Measure on hardware with
 # DWT->CYCCNT for real cycle counts.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build-m4-bench}
 CROSS=${CROSS:-arm-none-eabi-}
 MHZ=${KWS_M4_MHZ:-80}
-CPI_LO=${KWS_M4_CPI_LO:-1.25}
-CPI_HI=${KWS_M4_CPI_HI:-1.6}
 CMSIS_M=${KWS_CMSIS_NN_MINSNS:-41.6}
 
 . "$ROOT/bench/device/lib.sh"
@@ -55,13 +51,19 @@ make -s -j2 -C "$ROOT/device/m4" BUILD="$BUILD" BOARD=mps2-an386 \
 elf=$BUILD/mps2-an386/bench_kernels.elf
 out=$BUILD/bench_kernels.out
 counts=$BUILD/bench_kernels.icount
+prof=$BUILD/bench_kernels.profile
 "$ROOT/device/m4/scripts/run_qemu.sh" --timeout 600 --plugin "$BUILD/qemu_icount/icount.so" \
-    --icount-out "$counts" "$elf" >"$out"
+    --icount-out "$counts" --profile-out "$prof" "$elf" >"$out"
+# cycles per region from the instruction-level timing model
+"${CROSS}objdump" -d "$elf" >"$BUILD/bench_kernels.dis"
+"$BUILD/qemu_icount/m4_cycles" "$BUILD/bench_kernels.dis" "$prof" \
+    $(awk '$1 == "@region" { print $2 }' "$out") >"$BUILD/bench_kernels.cycles"
 
 echo "kws integer kernels on a Cortex-M4 (QEMU mps2-an386, TCG plugin instruction count)"
 echo "paper network (models/paper.kwsnet), HWC int8, random weights, conv-like multipliers"
 echo
-awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" -v cmsis="$CMSIS_M" '
+awk -v mhz="$MHZ" -v cmsis="$CMSIS_M" '
+    FILENAME == cyc { cy1[name[$2]] = $4; cy2[name[$2]] = $5; cy3[name[$2]] = $6; next }
     FNR == NR && $1 == "@region" { name[$2] = $3; next }
     FNR == NR && $1 == "L" { order[++nl] = $2; macs[$2] = $3; calls[$2] = $4; next }
     FNR == NR && $1 == "B" { border[++nb] = $2; macs[$2] = $3; next }
@@ -126,14 +128,27 @@ awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" -v cmsis="$CMSIS_M" '
                fh / (cmsis * 1e6)
         printf "  hybrid, kws_imodel_run (Winograd where the plan leaves room): %6.2f M = %.2f x CMSIS-NN\n",
                mf / 1e6, mf / (cmsis * 1e6)
-        printf "\ncycle estimate at %d MHz, CPI %.2f .. %.2f (assumed; QEMU counts instructions, " \
-               "not cycles):\n", mhz, lo, hi
-        printf "  %-34s %6.1f .. %6.1f Mcycles = %6.1f .. %6.1f ms\n", "hybrid, fast (kws_imodel_run)",
-               mf * lo / 1e6, mf * hi / 1e6, mf * lo / mhz / 1e3, mf * hi / mhz / 1e3
-        printf "  %-34s %6.1f .. %6.1f Mcycles = %6.1f .. %6.1f ms\n", "int8 variant, fast (layers)",
-               f8 * lo / 1e6, f8 * hi / 1e6, f8 * lo / mhz / 1e3, f8 * hi / mhz / 1e3
-        printf "  %-34s %6.1f .. %6.1f Mcycles = %6.1f .. %6.1f ms\n", "hybrid, reference (kws_imodel_run)",
-               mr * lo / 1e6, mr * hi / 1e6, mr * lo / mhz / 1e3, mr * hi / mhz / 1e3
+        printf "\ncycles at %d MHz by the M4 timing model (device/m4/qemu_icount/m4_cycles.c: each\n", mhz
+        printf "executed instruction priced by the TRM, taken branches exact, refill P = 1 .. 3 cycles,\n"
+        printf "zero wait states; an estimate, not a measurement):\n"
+        split("model:fast model:reference", rs, " ")
+        for (k = 1; k <= 2; k++) {
+            r = rs[k]; ins = cnt[r] - over
+            c1 = cy1[r] - cy1["empty"]; c2 = cy2[r] - cy2["empty"]; c3 = cy3[r] - cy3["empty"]
+            printf "  hybrid, %-10s %6.2f M instructions -> %6.2f M cycles (P = 2; %.2f .. %.2f), " \
+                   "CPI %.2f = %6.1f ms (%.1f .. %.1f)\n", substr(r, 7), ins / 1e6, c2 / 1e6,
+                   c1 / 1e6, c3 / 1e6, c2 / ins, c2 / mhz / 1e3, c1 / mhz / 1e3, c3 / mhz / 1e3
+        }
+        printf "  per layer (fast kernel / Winograd), CPI at P = 2:"
+        for (k = 1; k <= nl; k++) {
+            l = order[k]
+            printf "%s %s %.2f", (k % 6 == 1 ? "\n   " : ","), l,
+                   (cy2["fast:" l] - cy2["empty"]) / (cnt["fast:" l] - over)
+        }
+        for (k = 1; k <= nw; k++)
+            printf "%s wino:%s %.2f", (k == 1 ? "\n   " : ","), worder[k],
+                   (cy2["wino:" worder[k]] - cy2["empty"]) / (cnt["wino:" worder[k]] - over)
+        printf "\n"
         printf "\n"
         for (k = 1; k <= ninfo; k++) print info[k]
-    }' "$out" "$counts"
+    }' "$out" "$counts" cyc="$BUILD/bench_kernels.cycles" "$BUILD/bench_kernels.cycles"

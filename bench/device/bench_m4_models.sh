@@ -20,21 +20,21 @@
 #           hop (kws_mfcc_frame, the streaming cost per 16 ms); medians over
 #           the clips. Inference is data-independent; the FFT nearly so.
 #
-# Cycles: QEMU counts instructions, not cycles (no pipeline, flash wait
-# states or multi-cycle instructions). The estimate multiplies by an
-# assumed CPI of 1.0 .. 1.3 for this code on a Cortex-M4F at 80 MHz: the
-# inner loops are single-cycle DSP instructions (SMLAD, SXTB16, QADD) and
-# loads that pipeline (LDR 2 cycles alone, 1 when back to back), taken
-# branches cost 1 + 1..3 cycles of pipeline refill, and flash at 80 MHz
-# needs 4 wait states, which the ART accelerator (prefetch + 1 KiB
-# instruction cache) hides for loops but not for every branch. Measure on
-# hardware with DWT->CYCCNT for cycle counts.
+# Cycles: QEMU counts instructions, not cycles. The plugin also records how
+# often each translated block ran and which block followed it, and
+# device/m4/qemu_icount/m4_cycles.c prices every executed instruction with
+# the Cortex-M4's published timing (LDR 2, 1 when pipelined after a load;
+# LDRD 3; LDM 1 + N; SMLAD, SMLAL, MUL 1; a taken branch 1 + P, P = 1 .. 3,
+# the taken counts exact). Zero wait states: the STM32L4's ART accelerator
+# (prefetch + 1 KiB instruction cache) hides the 4 flash wait states at
+# 80 MHz in loops. Printed: P = 2, with P = 1 .. 3 in brackets. An
+# estimate: measure on hardware with DWT->CYCCNT.
 #
 # Models default to models/*.kwsm. Clips: 5 test clips (yes, no, up, stop,
 # go) of the Speech Commands folder $KWS_DATA (default
 # ../shared/data/speech_commands beside the repository). Environment:
 # KWS (the kws binary, default build/kws), KWS_M4_BUILD (build folder,
-# default build-m4-models), KWS_M4_CPI_LO / _HI, KWS_M4_MHZ.
+# default build-m4-models), KWS_M4_MHZ.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KWS=${KWS:-$ROOT/build/kws}
@@ -42,8 +42,6 @@ BUILD=${KWS_M4_BUILD:-$ROOT/build-m4-models}
 DATA=${KWS_DATA:-$ROOT/../shared/data/speech_commands}
 CROSS=${CROSS:-arm-none-eabi-}
 MHZ=${KWS_M4_MHZ:-80}
-CPI_LO=${KWS_M4_CPI_LO:-1.0}
-CPI_HI=${KWS_M4_CPI_HI:-1.3}
 FLASH=1048576 RAM=327680
 
 . "$ROOT/bench/device/lib.sh"
@@ -79,8 +77,12 @@ for m in "${models[@]}"; do
         m4 BOARD=$board MODEL_DIR="$W/export" infer infer-base >/dev/null
     done
     m4 BOARD=stm32l496 MODEL_DIR="$W/export" infer-stack >"$W/stack.txt"
-    m4 BOARD=mps2-an386 MODEL_DIR="$W/export" infer-run ICOUNT=1 >"$W/run.out"
-    cp "$BUILD/mps2-an386/kws_infer.icount" "$W/icount.txt"
+    elf=$BUILD/mps2-an386/kws_infer.elf
+    "$ROOT/device/m4/scripts/run_qemu.sh" --timeout 600 --plugin "$BUILD/qemu_icount/icount.so" \
+        --icount-out "$W/icount.txt" --profile-out "$W/profile.txt" "$elf" >"$W/run.out"
+    "${CROSS}objdump" -d "$elf" >"$W/kws_infer.dis"
+    "$BUILD/qemu_icount/m4_cycles" "$W/kws_infer.dis" "$W/profile.txt" \
+        $(awk '$1 == "@region" { print $2 }' "$W/run.out") >"$W/cycles.txt"
     "$ROOT/device/m4/scripts/mem_parts.sh" "$ROOT" "$BUILD/stm32l496/kws_infer.map" >"$W/parts.tsv"
     read -r text data bss _ < <("${CROSS}size" "$BUILD/stm32l496/kws_infer.elf" | awk 'NR == 2')
     read -r btext bdata _ < <("${CROSS}size" "$BUILD/stm32l496/kws_infer_base.elf" | awk 'NR == 2')
@@ -93,21 +95,26 @@ for m in "${models[@]}"; do
     stack=$(awk '/^stack: / { print $6 }' "$W/run.out")
     ok=$(grep -c ', expect ok$' "$W/run.out" || true)
     nclips=$(grep -c '^clip ' "$W/run.out" || true)
-    # medians of the regions, marker overhead ("empty") subtracted
-    read -r inf fe hop < <(awk '
+    # medians of the regions, marker overhead ("empty") subtracted:
+    # instructions, and cycles by the M4 timing model at P = 1, 2, 3
+    read -r inf fe hop c1 c2 c3 hc2 < <(awk '
         FNR == NR && $1 == "@region" { name[$2] = $3; next }
         FNR == NR { next }
         $1 == "icount:" && $2 == "region" { cnt[$3] = $7 }
-        function median(k,    i, j, t, n, a) {
+        $1 == "cycles" { cy[1, $2] = $4; cy[2, $2] = $5; cy[3, $2] = $6 }
+        function median(k, p,    i, j, t, n, a) {
             n = 0
-            for (i in cnt) if (name[i] == k) a[++n] = cnt[i] - over
+            for (i in cnt)
+                if (name[i] == k) a[++n] = p ? cy[p, i] - cover[p] : cnt[i] - over
             for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
             return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0
         }
         END {
-            for (i in cnt) if (name[i] == "empty") over = cnt[i]
-            printf "%.0f %.0f %.0f\n", median("inference"), median("frontend"), median("mfcc_hop")
-        }' "$W/run.out" "$W/icount.txt")
+            for (i in cnt) if (name[i] == "empty") { over = cnt[i]; for (p = 1; p <= 3; p++) cover[p] = cy[p, i] }
+            printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", median("inference"), median("frontend"),
+                   median("mfcc_hop"), median("inference", 1), median("inference", 2),
+                   median("inference", 3), median("mfcc_hop", 2)
+        }' "$W/run.out" "$W/icount.txt" "$W/cycles.txt")
     flash=$((text + data - clipb))
     ramt=$((data + bss))
     echo "== $label ($m)"
@@ -121,20 +128,20 @@ for m in "${models[@]}"; do
     awk -v ram="$ramt" -v rl=$RAM -v a="$arena" -v st="$stack" -v u="$used" -v b="$bound" 'BEGIN {
         printf "   RAM: %d B (%.1f %% of 320 KiB) = static %d (arena %d, MFCC tables, window) + stack region %d\n", ram, 100 * ram / rl, ram - st, a, st
         printf "        stack: %d B worst case (call graph), %d B high-water under QEMU, %d B reserved\n", b, u, st }'
-    awk -v i="$inf" -v fe="$fe" -v h="$hop" -v lo="$CPI_LO" -v hi="$CPI_HI" -v mhz="$MHZ" 'BEGIN {
-        printf "   inference: %d instructions -> %.1f .. %.1f Mcycles = %.0f .. %.0f ms at %d MHz (CPI %.1f .. %.1f)\n", i, i * lo / 1e6, i * hi / 1e6, i * lo / mhz / 1e3, i * hi / mhz / 1e3, mhz, lo, hi
-        printf "   front end: %d instructions per 1 s clip (55 frames); %d per 16 ms hop = %.2f .. %.2f ms (%.1f .. %.1f %% CPU)\n", fe, h, h * lo / mhz / 1e3, h * hi / mhz / 1e3, 100 * h * lo / (mhz * 16e3), 100 * h * hi / (mhz * 16e3) }'
-    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\n' "$label" "$flash" "$params" "$ramt" \
-        "$arena" "$bound" "$used" "$inf" "$fe" "$hop" "$ok" "$nclips" >>"$summary"
+    awk -v i="$inf" -v fe="$fe" -v h="$hop" -v c1="$c1" -v c2="$c2" -v c3="$c3" -v hc="$hc2" -v mhz="$MHZ" 'BEGIN {
+        printf "   inference: %d instructions -> %.1f Mcycles (%.1f .. %.1f), CPI %.2f = %.0f ms at %d MHz (%.0f .. %.0f)\n", i, c2 / 1e6, c1 / 1e6, c3 / 1e6, c2 / i, c2 / mhz / 1e3, mhz, c1 / mhz / 1e3, c3 / mhz / 1e3
+        printf "   front end: %d instructions per 1 s clip (55 frames); %d per 16 ms hop = %d cycles = %.2f ms (%.1f %% CPU)\n", fe, h, hc, hc / mhz / 1e3, 100 * hc / (mhz * 16e3) }'
+    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\t%d\t%d\t%d\n' "$label" "$flash" "$params" "$ramt" \
+        "$arena" "$bound" "$used" "$inf" "$fe" "$hop" "$ok" "$nclips" "$c1" "$c2" "$c3" >>"$summary"
 done
 
 echo
-echo "| model | flash (B) | of which parameters | RAM (B, incl. 16 KiB stack) | arena | stack worst / used | instructions / inference | Mcycles @ CPI $CPI_LO..$CPI_HI | ms @ $MHZ MHz | front end / hop (instr.) | parity |"
+echo "| model | flash (B) | of which parameters | RAM (B, incl. 16 KiB stack) | arena | stack worst / used | instructions / inference | Mcycles (model, P = 1 .. 3) | ms @ $MHZ MHz | front end / hop (instr.) | parity |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-awk -F'\t' -v lo="$CPI_LO" -v hi="$CPI_HI" -v mhz="$MHZ" '{
-    printf "| %s | %d | %d | %d | %d | %d / %d | %d | %.1f .. %.1f | %.0f .. %.0f | %d | %s |\n",
-        $1, $2, $3, $4, $5, $6, $7, $8, $8 * lo / 1e6, $8 * hi / 1e6, $8 * lo / mhz / 1e3,
-        $8 * hi / mhz / 1e3, $10, $11 }' "$summary"
+awk -F'\t' -v mhz="$MHZ" '{
+    printf "| %s | %d | %d | %d | %d | %d / %d | %d | %.1f (%.1f .. %.1f) | %.0f (%.0f .. %.0f) | %d | %s |\n",
+        $1, $2, $3, $4, $5, $6, $7, $8, $13 / 1e6, $12 / 1e6, $14 / 1e6, $13 / mhz / 1e3,
+        $12 / mhz / 1e3, $14 / mhz / 1e3, $10, $11 }' "$summary"
 fp32=$("$KWS" analyze --net "$ROOT/models/paper.kwsnet" --quant float | awk '/^ROM/ { gsub(",", "", $2); print $2 }')
 echo
 echo "FP32: the device runtime is integer-only, and the paper network's float parameters alone"

@@ -5,9 +5,10 @@
 # guest instructions executed over the whole run, with their share.
 #
 # Counts come from the plugin (exact instruction counts per translated block,
-# device/m4/qemu_icount/icount.c, profile=FILE); each block is put on the
-# function whose symbol (arm-none-eabi-nm) starts at or before it. Static
-# functions GCC inlined count in their caller.
+# device/m4/qemu_icount/icount.c, profile=FILE, its "R all" section); each
+# block is put on the function whose symbol (arm-none-eabi-nm) starts at or
+# before it. Static functions GCC inlined count in their caller. The last
+# line is the whole run's cycle estimate (device/m4/qemu_icount/m4_cycles.c).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 APP=${1:-bench_kernels}
@@ -34,8 +35,10 @@ echo "instructions per function, $APP on QEMU mps2-an386 (whole run)"
         return v
     }
     FNR == NR { a[++n] = hex($1); s[n] = $2; next }
+    $1 == "R" { in_all = ($2 == "all"); next }
+    !in_all || $1 != "T" { next }
     {
-        pc = hex($1); ins = $2 * $3
+        pc = hex($2); ins = $3 * $5
         lo = 1; hi = n; f = "?"
         while (lo <= hi) { mid = int((lo + hi) / 2); if (a[mid] <= pc) { f = s[mid]; lo = mid + 1 } else hi = mid - 1 }
         by[f] += ins; total += ins
@@ -45,3 +48,6 @@ echo "instructions per function, $APP on QEMU mps2-an386 (whole run)"
         close("sort -rn | head -" top)
         printf "%14d total\n", total
     }' - "$prof"
+"${CROSS}objdump" -d "$elf" >"$BUILD/$APP.dis"
+"$BUILD/qemu_icount/m4_cycles" "$BUILD/$APP.dis" "$prof" |
+    awk '{ printf "cycle estimate (m4_cycles, whole run): %.1f M (P = 1) .. %.1f M (P = 3), CPI %.2f .. %.2f\n", $4 / 1e6, $6 / 1e6, $4 / $3, $6 / $3 }'

@@ -29,10 +29,17 @@
  *   icount: region SEQ depth D insns N      (one line per region, SEQ order)
  *   icount: unmatched_end N / open N        (only when non-zero)
  *
- * Profile (optional, profile=FILE): every translated block also gets its
- * own counter, and FILE receives one line per block, "PC INSNS EXECS", over
- * the whole run; bench/device/profile_m4.sh turns that into instructions
- * per function (arm-none-eabi-nm). A block translated twice has two lines.
+ * Profile (optional, profile=FILE): every translated block also gets a
+ * callback that counts its executions and, per block, which block ran next
+ * (so a branch's taken count is known: bench/device/m4_cycles.c). FILE
+ * receives, for every outermost region when it ends and for the whole run
+ * at exit:
+ *   R SEQ | R all
+ *   T PC INSNS BYTES EXECS        a block that ran in it (PC of its first
+ *                                 instruction; a block translated twice has
+ *                                 two lines)
+ *   E PC NEXT_PC COUNT            how often NEXT_PC's block followed it
+ * bench/device/profile_m4.sh sums T lines per function (arm-none-eabi-nm).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -61,12 +68,18 @@ static struct {
 } g_open[ICOUNT_MAX_DEPTH];
 static int g_depth;
 
+#define TB_EDGES 4
+
 typedef struct tb_count {
-    uint64_t pc, n, execs;
+    uint64_t pc, n, bytes, execs, mark;
+    uint64_t edge_pc[TB_EDGES], edge_n[TB_EDGES], edge_mark[TB_EDGES];
+    uint64_t edge_other;             /* successors beyond TB_EDGES */
     struct tb_count *next;
 } tb_count;
 static tb_count *g_tbs;           /* profile: every translated block */
+static tb_count *g_last_tb;       /* the block that ran last */
 static char *g_profile_path;
+static FILE *g_profile;
 
 static icount_region *g_regions;
 static size_t g_n_regions, g_cap_regions;
@@ -77,6 +90,59 @@ static uint64_t g_unmatched_end, g_too_deep;
 static void *marker_udata(size_t back, int is_end)
 {
     return (void *)(uintptr_t)((back << 1) | (size_t)(is_end ? 1 : 0));
+}
+
+/* profile: counters at the start of the current outermost region */
+static void profile_mark(void)
+{
+    for (tb_count *t = g_tbs; t; t = t->next) {
+        t->mark = t->execs;
+        for (int e = 0; e < TB_EDGES; e++)
+            t->edge_mark[e] = t->edge_n[e];
+    }
+}
+
+/* profile: the counts since the last mark (since = 1) or since the start */
+static void profile_dump(size_t seq, int since)
+{
+    if (!g_profile)
+        return;
+    if (since)
+        fprintf(g_profile, "R %zu\n", seq);
+    else
+        fprintf(g_profile, "R all\n");
+    for (tb_count *t = g_tbs; t; t = t->next) {
+        uint64_t n = t->execs - (since ? t->mark : 0);
+        if (n == 0)
+            continue;
+        fprintf(g_profile, "T 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", t->pc, t->n,
+                t->bytes, n);
+        for (int e = 0; e < TB_EDGES; e++) {
+            uint64_t k = t->edge_n[e] - (since ? t->edge_mark[e] : 0);
+            if (k)
+                fprintf(g_profile, "E 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64 "\n", t->pc,
+                        t->edge_pc[e], k);
+        }
+    }
+}
+
+static void on_tb_exec(unsigned int vcpu_index, void *udata)
+{
+    tb_count *t = udata, *last = g_last_tb;
+    (void)vcpu_index;
+    t->execs++;
+    if (last) {
+        int e = 0;
+        while (e < TB_EDGES && last->edge_n[e] && last->edge_pc[e] != t->pc)
+            e++;
+        if (e == TB_EDGES) {
+            last->edge_other++;
+        } else {
+            last->edge_pc[e] = t->pc;
+            last->edge_n[e]++;
+        }
+    }
+    g_last_tb = t;
 }
 
 static void on_marker(unsigned int vcpu_index, void *udata)
@@ -105,6 +171,8 @@ static void on_marker(unsigned int vcpu_index, void *udata)
         g_regions[g_n_regions].closed = 0;
         g_open[g_depth].start = now;
         g_open[g_depth].seq = g_n_regions++;
+        if (g_depth == 0)
+            profile_mark();
         g_depth++;
     } else {
         if (g_depth == 0) {
@@ -114,6 +182,8 @@ static void on_marker(unsigned int vcpu_index, void *udata)
         g_depth--;
         g_regions[g_open[g_depth].seq].insns = now - g_open[g_depth].start;
         g_regions[g_open[g_depth].seq].closed = 1;
+        if (g_depth == 0)
+            profile_dump(g_open[0].seq, 1);
     }
 }
 
@@ -126,12 +196,13 @@ static void on_tb_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     if (g_profile_path && n > 0) {
         tb_count *t = calloc(1, sizeof *t);
         if (t) {
+            struct qemu_plugin_insn *last = qemu_plugin_tb_get_insn(tb, n - 1);
             t->pc = qemu_plugin_insn_vaddr(qemu_plugin_tb_get_insn(tb, 0));
             t->n = n;
+            t->bytes = qemu_plugin_insn_vaddr(last) + qemu_plugin_insn_size(last) - t->pc;
             t->next = g_tbs;
             g_tbs = t;
-            qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &t->execs,
-                                                     1);
+            qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb_exec, QEMU_PLUGIN_CB_NO_REGS, t);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -194,14 +265,10 @@ static void on_exit_report(qemu_plugin_id_t id, void *udata)
     }
     if (f)
         fclose(f);
-    if (g_profile_path) {
-        FILE *pf = fopen(g_profile_path, "w");
-        for (tb_count *t = g_tbs; t; t = t->next)
-            if (pf && t->execs)
-                fprintf(pf, "0x%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", t->pc, t->n, t->execs);
-        if (pf)
-            fclose(pf);
-    }
+    profile_dump(0, 0);
+    if (g_profile)
+        fclose(g_profile);
+    g_profile = NULL;
     while (g_tbs) {
         tb_count *t = g_tbs->next;
         free(g_tbs);
@@ -246,6 +313,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (!have_begin || !have_end || g_begin_addr == g_end_addr) {
         fprintf(stderr, "icount: need distinct begin=ADDR and end=ADDR\n");
         return -1;
+    }
+    if (g_profile_path) {
+        g_profile = fopen(g_profile_path, "w");
+        if (!g_profile) {
+            fprintf(stderr, "icount: cannot write %s\n", g_profile_path);
+            return -1;
+        }
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_translate);
     qemu_plugin_register_atexit_cb(id, on_exit_report, NULL);
