@@ -8,7 +8,11 @@
 #  - the icount plugin counts the self-test's assembly regions exactly:
 #    "empty" = B + 2 and "loop N" = B + 3 + 2N, where B is the number of
 #    instructions of kws_mark_begin read from the disassembly; the nested
-#    "inner" region is inside "outer" at depth 1.
+#    "inner" region is inside "outer" at depth 1;
+#  - its block profile (profile=FILE) adds up to the same total, and the
+#    cycle model (m4_cycles) prices the 999 extra turns of "loop 1000" over
+#    "loop 1" at 999 x (subs 1 + bne 1 + P) for P = 1, 2, 3: the taken
+#    branches counted from the recorded successors.
 set -euo pipefail
 SRC=$1 BUILD=$2
 . "$SRC/tests/device/lib.sh"
@@ -42,7 +46,7 @@ fi
 
 rc=0
 "$run" --timeout 60 --plugin "$BUILD/qemu_icount/icount.so" --icount-out "$BUILD/selftest.icount" \
-    "$elfdir/selftest.elf" >"$BUILD/selftest.out" || rc=$?
+    --profile-out "$BUILD/selftest.profile" "$elfdir/selftest.elf" >"$BUILD/selftest.out" || rc=$?
 sed 's/^/   device: /' "$BUILD/selftest.out"
 sed 's/^/   plugin: /' "$BUILD/selftest.icount" 2>/dev/null || true
 [ $rc -eq 0 ] || { echo "FAIL: selftest exited with $rc"; fail=1; }
@@ -92,5 +96,30 @@ if [ -n "$outer" ] && [ "$outer" -gt "$inner" ] && [ "$(depth_of 'inner loop 10'
 else
     echo "FAIL: nested regions (outer '$outer', inner '$inner')"; fail=1
 fi
+# the block profile and the cycle model
+total=$(awk '$2 == "total" { print $3 }' "$BUILD/selftest.icount")
+ptotal=$(awk '$1 == "R" { on = ($2 == "all") } on && $1 == "T" { s += $3 * $5 } END { print s + 0 }' \
+    "$BUILD/selftest.profile")
+if [ -n "$total" ] && [ "$ptotal" = "$total" ]; then
+    echo "profile: blocks add up to the $total instructions counted"
+else
+    echo "FAIL: profile blocks add up to $ptotal, the counter to '$total'"; fail=1
+fi
+"${CROSS}objdump" -d "$elfdir/selftest.elf" >"$BUILD/selftest.dis"
+seq_of() { awk -v n="$1" '$1 == "@region" { s = $2; $1 = ""; $2 = ""; sub(/^  /, ""); if ($0 == n) print s }' \
+    "$BUILD/selftest.out"; }
+"$BUILD/qemu_icount/m4_cycles" "$BUILD/selftest.dis" "$BUILD/selftest.profile" \
+    "$(seq_of 'loop 1')" "$(seq_of 'loop 1000')" >"$BUILD/selftest.cycles"
+read -r a1 a2 a3 < <(awk -v s="$(seq_of 'loop 1')" '$2 == s { print $4, $5, $6 }' "$BUILD/selftest.cycles")
+read -r b1 b2 b3 < <(awk -v s="$(seq_of 'loop 1000')" '$2 == s { print $4, $5, $6 }' "$BUILD/selftest.cycles")
+for p in 1 2 3; do
+    eval "d=\$((b$p - a$p))"
+    want=$((999 * (2 + p)))
+    if [ "$d" = "$want" ]; then
+        echo "cycles: loop 1000 - loop 1 = $d at P = $p (999 x (2 + P))"
+    else
+        echo "FAIL: cycles: loop 1000 - loop 1 = '$d' at P = $p, want $want"; fail=1
+    fi
+done
 [ $fail -eq 0 ] && echo "device_m4_icount: PASS"
 exit $fail

@@ -4,13 +4,18 @@
  * instruction with the processor's published timing (Cortex-M4 TRM,
  * "Instruction set summary" and "Load/store timings"; zero wait states).
  *
- *   m4_cycles DISASM PROFILE [REGION...]
+ *   m4_cycles [--by-function] DISASM PROFILE [REGION...]
  *
  * DISASM: `arm-none-eabi-objdump -d` of the image; PROFILE: the plugin's
  * file; REGION: region sequence numbers (the "@region SEQ NAME" lines), or
  * "all" (the default) for the whole run. Prints per region:
  *
  *   cycles REGION INSNS CYCLES_P1 CYCLES_P2 CYCLES_P3 TAKEN_BRANCHES
+ *
+ * and with --by-function, before it, per function (objdump's <name>:
+ * labels) that ran in the region:
+ *
+ *   function REGION NAME INSNS CYCLES_P2
  *
  * with P, the pipeline refill after a taken branch, at 1, 2 and 3 cycles
  * (the TRM's range; it depends on the target's alignment and width).
@@ -45,12 +50,22 @@
 
 typedef struct {
     uint32_t addr;
+    int func;        /* index into g_funcs */
     char mn[16];     /* mnemonic without .w/.n */
     char ops[96];    /* operands, comments cut */
 } insn;
 
 static insn *g_in;
 static size_t g_n, g_cap;
+
+typedef struct {
+    char name[64];
+    uint64_t insns, cycles; /* of the current region */
+} func;
+
+static func *g_funcs;
+static int g_nf, g_capf;
+static int g_by_function;
 
 static int cmp_addr(const void *a, const void *b)
 {
@@ -67,8 +82,26 @@ static int read_disasm(const char *path)
         return -1;
     }
     char line[512];
+    int cur = -1;
     while (fgets(line, sizeof line, f)) {
         char *p = line;
+        char *lt = strstr(line, " <"), *gt = lt ? strstr(lt, ">:") : NULL;
+        if (lt && gt && line[0] != ' ') { /* "08000110 <main>:" */
+            if (g_nf == g_capf) {
+                g_capf = g_capf ? 2 * g_capf : 256;
+                func *q = realloc(g_funcs, (size_t)g_capf * sizeof *q);
+                if (!q)
+                    break;
+                g_funcs = q;
+            }
+            size_t len = (size_t)(gt - lt - 2);
+            if (len >= sizeof g_funcs[0].name)
+                len = sizeof g_funcs[0].name - 1;
+            memset(&g_funcs[g_nf], 0, sizeof g_funcs[g_nf]);
+            memcpy(g_funcs[g_nf].name, lt + 2, len);
+            cur = g_nf++;
+            continue;
+        }
         while (*p == ' ')
             p++;
         char *end;
@@ -81,6 +114,7 @@ static int read_disasm(const char *path)
         insn in;
         memset(&in, 0, sizeof in);
         in.addr = (uint32_t)a;
+        in.func = cur;
         p = t1 + 1;
         size_t k = 0;
         while (*p && !isspace((unsigned char)*p) && k + 1 < sizeof in.mn)
@@ -323,6 +357,17 @@ static void report(const char *region, const block *b, size_t nb)
         base += cyc * b[i].execs;
         if (last_branch)
             taken += b[i].taken;
+        const int fi = g_in[at].func;
+        if (fi >= 0) {
+            g_funcs[fi].insns += b[i].n * b[i].execs;
+            g_funcs[fi].cycles += cyc * b[i].execs + (last_branch ? 2 * b[i].taken : 0);
+        }
+    }
+    for (int fi = 0; fi < g_nf; fi++) {
+        if (g_by_function && g_funcs[fi].insns)
+            printf("function %s %s %" PRIu64 " %" PRIu64 "\n", region, g_funcs[fi].name,
+                   g_funcs[fi].insns, g_funcs[fi].cycles);
+        g_funcs[fi].insns = g_funcs[fi].cycles = 0;
     }
     printf("cycles %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", region,
            insns, base + taken, base + 2 * taken, base + 3 * taken, taken);
@@ -330,8 +375,13 @@ static void report(const char *region, const block *b, size_t nb)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--by-function") == 0) {
+        g_by_function = 1;
+        argv++;
+        argc--;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: m4_cycles DISASM PROFILE [REGION...]\n");
+        fprintf(stderr, "usage: m4_cycles [--by-function] DISASM PROFILE [REGION...]\n");
         return 2;
     }
     if (read_disasm(argv[1]) != 0) {
@@ -390,5 +440,6 @@ int main(int argc, char **argv)
     fclose(f);
     free(b);
     free(g_in);
+    free(g_funcs);
     return 0;
 }
