@@ -6,24 +6,21 @@
 # QEMU's mps2-an386 with the plugin, and prints
 #   - guest instructions per region, the marker overhead subtracted;
 #   - per hop (256 samples = 16 ms) and per 1 s clip (61 frames);
-#   - a cycle and CPU-load estimate for an 80 MHz STM32L496;
+#   - cycles and CPU load for an 80 MHz STM32L496 by the M4 timing model;
 #   - flash and RAM of the STM32L496 images (arm-none-eabi-size).
 #
-# QEMU counts instructions, not cycles. The estimate multiplies by an
-# assumed CPI (cycles per instruction) of 1.0 .. 1.3 for this code on a
-# Cortex-M4F: most integer and single-precision FPU instructions
-# (VADD/VSUB/VMUL) issue in 1 cycle, loads 2 (1 when pipelined back to
-# back), VDIV/VSQRT 14, taken branches 1 + 1..3 for the pipeline refill,
-# and flash at 80 MHz needs 4 wait states that the ART accelerator
-# (prefetch + 1 KiB instruction cache) hides in loops but not everywhere.
+# QEMU counts instructions, not cycles. The cycle figures price every
+# executed instruction with the Cortex-M4's published timing
+# (device/m4/qemu_icount/m4_cycles.c, from the plugin's block profile:
+# loads 2 or 1 when pipelined, VDIV/VSQRT 14, VMLA 3, a taken branch 1 + P
+# with P = 2 (1 .. 3), exact taken counts; zero wait states, the ART
+# accelerator assumed to hide the flash's 4 wait states at 80 MHz).
 # Measure on hardware with DWT->CYCCNT for real cycle counts.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build-m4-bench}
 CROSS=${CROSS:-arm-none-eabi-}
 MHZ=${KWS_M4_MHZ:-80}
-CPI_LO=${KWS_M4_CPI_LO:-1.0}
-CPI_HI=${KWS_M4_CPI_HI:-1.3}
 
 . "$ROOT/bench/device/lib.sh"
 need_m4_tools
@@ -36,24 +33,29 @@ make -s -C "$ROOT/device/m4" BUILD="$BUILD" plugin >/dev/null
 elf=$BUILD/mps2-an386/bench_frontend.elf
 out=$BUILD/bench_frontend.out
 counts=$BUILD/bench_frontend.icount
+prof=$BUILD/bench_frontend.profile
 "$ROOT/device/m4/scripts/run_qemu.sh" --timeout 300 --plugin "$BUILD/qemu_icount/icount.so" \
-    --icount-out "$counts" "$elf" >"$out"
+    --icount-out "$counts" --profile-out "$prof" "$elf" >"$out"
+"${CROSS}objdump" -d "$elf" >"$BUILD/bench_frontend.dis"
+"$BUILD/qemu_icount/m4_cycles" "$BUILD/bench_frontend.dis" "$prof" \
+    $(awk '$1 == "@region" { print $2 }' "$out") >"$BUILD/bench_frontend.cycles"
 
 echo "kws MFCC front end on a Cortex-M4F (QEMU mps2-an386, TCG plugin instruction count)"
 echo "config: 16 kHz, frame 512, hop 256 (16 ms), 40 mels, 38 MFCCs, window 55 columns"
 echo
-awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" '
+awk -v mhz="$MHZ" -v cyc="$BUILD/bench_frontend.cycles" '
+    FILENAME == cyc { c2[$2] = $5; next }
     FNR == NR && $1 == "@region" { seq = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); name[seq] = $0; next }
     FNR == NR && $1 == "bench:" { info[++ninfo] = $0; next }
     FNR == NR { next }
     $2 == "region" { cnt[$3] = $7; if ($3 + 1 > n) n = $3 + 1 }
     END {
-        for (i = 0; i < n; i++) if (name[i] == "empty") over = cnt[i]
+        for (i = 0; i < n; i++) if (name[i] == "empty") { over = cnt[i]; cover = c2[i] }
         for (i = 0; i < n; i++) {
             nm = name[i]; if (nm == "empty") continue
             v = cnt[i] - over
             if (!(nm in sum)) { order[++no] = nm; mn[nm] = v; mx[nm] = v }
-            sum[nm] += v; num[nm]++
+            sum[nm] += v; num[nm]++; csum[nm] += c2[i] - cover
             if (v < mn[nm]) mn[nm] = v
             if (v > mx[nm]) mx[nm] = v
         }
@@ -74,17 +76,18 @@ awk -v mhz="$MHZ" -v lo="$CPI_LO" -v hi="$CPI_HI" '
         printf "per hop, streaming + window copy-out:      %9.0f instructions\n", push + win
         printf "per 1 s clip, batch (61 frames):           %9.0f instructions\n", clip
         printf "per 1 s clip, streaming (61 columns):      %9.0f instructions\n", sclip
-        printf "\ncycle estimate at %d MHz, CPI %.1f .. %.1f (assumed; QEMU counts instructions, not cycles):\n", mhz, lo, hi
-        printf "  per hop (streaming + window): %7.0f .. %7.0f cycles = %.3f .. %.3f ms of the 16 ms hop (%.1f .. %.1f %% CPU)\n",
-            (push + win) * lo, (push + win) * hi, (push + win) * lo / mhz / 1e3, (push + win) * hi / mhz / 1e3,
-            100 * (push + win) * lo / budget, 100 * (push + win) * hi / budget
-        printf "  per 1 s clip (batch):         %.2f .. %.2f Mcycles = %.1f .. %.1f ms\n",
-            clip * lo / 1e6, clip * hi / 1e6, clip * lo / mhz / 1e3, clip * hi / mhz / 1e3
-        printf "  table building (mfcc_init, once, soft-float double): %.1f .. %.1f ms\n",
-            sum["mfcc_init"] * lo / mhz / 1e3, sum["mfcc_init"] * hi / mhz / 1e3
+        chop = (csum["stream_push_hop"] / num["stream_push_hop"]) + (csum["stream_window"] / num["stream_window"])
+        cclip = csum["clip_batch_1s"] / num["clip_batch_1s"]
+        printf "\ncycles at %d MHz by the M4 timing model (m4_cycles, P = 2; an estimate, not a measurement):\n", mhz
+        printf "  per hop (streaming + window): %7.0f cycles (CPI %.2f) = %.3f ms of the 16 ms hop (%.1f %% CPU)\n",
+            chop, chop / (push + win), chop / mhz / 1e3, 100 * chop / budget
+        printf "  per 1 s clip (batch):         %.2f Mcycles (CPI %.2f) = %.1f ms\n", cclip / 1e6,
+            cclip / clip, cclip / mhz / 1e3
+        printf "  table building (mfcc_init, once, soft-float double): %.1f ms\n",
+            csum["mfcc_init"] / num["mfcc_init"] / mhz / 1e3
         printf "\n"
         for (k = 1; k <= ninfo; k++) print info[k]
-    }' "$out" "$counts"
+    }' "$out" "$counts" "$BUILD/bench_frontend.cycles"
 
 echo
 stack=$(( 16#$("${CROSS}nm" "$BUILD/stm32l496/bench_frontend.elf" | awk '$3 == "__stack_size" { print $1 }') ))

@@ -139,6 +139,10 @@ awk -v mhz="$MHZ" -v cmsis="$CMSIS_M" '
                    "CPI %.2f = %6.1f ms (%.1f .. %.1f)\n", substr(r, 7), ins / 1e6, c2 / 1e6,
                    c1 / 1e6, c3 / 1e6, c2 / ins, c2 / mhz / 1e3, c1 / mhz / 1e3, c3 / mhz / 1e3
         }
+        for (k = 1; k <= nl; k++)
+            if (order[k] != "dense") { dc += cy2["fast:" order[k]] - cy2["empty"]; di += cnt["fast:" order[k]] - over }
+        printf "  hybrid, direct fast kernels only (its layers summed): %.2f M instructions -> %.2f M cycles = %.1f ms\n",
+               di / 1e6, dc / 1e6, dc / mhz / 1e3
         printf "  per layer (fast kernel / Winograd), CPI at P = 2:"
         for (k = 1; k <= nl; k++) {
             l = order[k]

@@ -34,7 +34,8 @@
 # go) of the Speech Commands folder $KWS_DATA (default
 # ../shared/data/speech_commands beside the repository). Environment:
 # KWS (the kws binary, default build/kws), KWS_M4_BUILD (build folder,
-# default build-m4-models), KWS_M4_MHZ.
+# default build-m4-models), KWS_M4_MHZ, KWS_PLAN (kws export --plan: fast,
+# the default, or small).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KWS=${KWS:-$ROOT/build/kws}
@@ -42,6 +43,7 @@ BUILD=${KWS_M4_BUILD:-$ROOT/build-m4-models}
 DATA=${KWS_DATA:-$ROOT/../shared/data/speech_commands}
 CROSS=${CROSS:-arm-none-eabi-}
 MHZ=${KWS_M4_MHZ:-80}
+PLAN=${KWS_PLAN:-fast}
 FLASH=1048576 RAM=327680
 
 . "$ROOT/bench/device/lib.sh"
@@ -72,7 +74,7 @@ for m in "${models[@]}"; do
     W=$BUILD/models/$label
     rm -rf "$W"
     mkdir -p "$W"
-    "$KWS" export --model "$m" --out "$W/export" --clips "$clips" >"$W/export.txt"
+    "$KWS" export --model "$m" --out "$W/export" --clips "$clips" --plan "$PLAN" >"$W/export.txt"
     for board in stm32l496 mps2-an386; do
         m4 BOARD=$board MODEL_DIR="$W/export" infer infer-base >/dev/null
     done
