@@ -68,25 +68,25 @@ kws_status kws_conv2d_s8(void *scratch, const kws_conv2d_dims *d, const kws_requ
  * time in chunks of output channels that fit the scratch, so the model's
  * int8 weights stay what is stored.
  *
- * Scratch for a chunk of `out_chunk` (even) output channels:
- * 80 * Cin + 256 + out_chunk * (32 * Cin + 24) bytes (0 for an unsupported shape
- * or an odd / < 2 chunk). With Cout in one chunk (out_chunk = Cout rounded
- * up to even) nothing is transformed twice; a smaller chunk transforms the
- * input once per chunk. */
+ * Scratch for a chunk of `out_chunk` (a multiple of 4) output channels:
+ * 80 * Cin + 512 + out_chunk * (32 * Cin + 24) bytes (0 for an unsupported
+ * shape or another chunk). With Cout in one chunk (out_chunk = Cout rounded
+ * up to a multiple of 4) nothing is transformed twice; a smaller chunk
+ * transforms the input once per chunk. */
 size_t kws_conv2d_s8_winograd_scratch_size(const kws_conv2d_dims *d, int out_chunk);
 
-/* The largest even chunk (at most Cout rounded up to even) that
- * scratch_size bytes hold; 0 when the shape is unsupported or not even 2
+/* The largest chunk (a multiple of 4, at most Cout rounded up to one) that
+ * scratch_size bytes hold; 0 when the shape is unsupported or not even 4
  * channels fit. */
 int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size);
 
 /* 1 when Winograd with this chunk is worth it: at least 10 % fewer M4
  * instructions than the direct fast kernel by a per-tile estimate from
- * measured counts (conv2d_s8_winograd.c); 0 otherwise and for chunk < 2. */
+ * measured counts (conv2d_s8_winograd.c); 0 otherwise and for chunk < 4. */
 int kws_conv2d_s8_winograd_pays(const kws_conv2d_dims *d, int chunk);
 
 /* The same result as kws_conv2d_s8(NULL, d, q, in, weight, bias, out).
- * scratch: 8-byte aligned, scratch_size bytes with a chunk >= 2
+ * scratch: 8-byte aligned, scratch_size bytes with a chunk >= 4
  * (KWS_ERR_ARG otherwise, and for unsupported shapes). */
 kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_conv2d_dims *d,
                                   const kws_requant_out *q, const int8_t *in,

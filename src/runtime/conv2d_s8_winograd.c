@@ -25,29 +25,31 @@
  *
  * Layout (scratch, 8-byte aligned, kws_conv2d_s8_winograd_scratch_size):
  *
- *   u: the transformed weights of a chunk of output channels, int16 pairs:
- *      word ((op * Cin/2 + k) * 16 + p) * 2 + (o & 1)    op = output pair,
- *      k = channel pair, p = position 0..15 in the 4x4
- *   v: the transformed input of two tiles side by side, the same way:
- *      word (k * 16 + p) * 2 + t                         t = tile 0, 1
+ *   v: the transformed input of two tiles side by side, int16 pairs:
+ *      word (k * 16 + p) * 2 + t          k = channel pair, p = position
+ *                                         0..15 in the 4x4, t = tile 0, 1
  *   pad: a border tile's 4x4 x Cin input patch, zero-padded
- *   m: the 16 products of one block of 2 tiles x 2 output channels, 64
- *      int32: m[16 * (2t + o) + p]
+ *   m: the products of one block of 2 tiles x 4 output channels, 128
+ *      int32: m[16 * (4t + o) + p]
+ *   u: the transformed weights of a chunk of output channels, by quads:
+ *      word ((oq * Cin/2 + k) * 16 + p) * 4 + (o & 3)
  *   ch: per output channel of the chunk its bias and requantization (24 B)
  *
  * Channel pair k of a group of 4 channels (one input word) is the SXTB16
  * split: k = 2g holds channels (4g, 4g+2), k = 2g+1 holds (4g+1, 4g+3); the
  * weights are split the same way, so one SMLAD adds two channels. One
- * channel pair's 16 positions x 2 are 32 consecutive words, so the
- * transforms store at constant offsets and the products step 128 bytes per
- * channel pair. The inner loop per channel pair: LDRD (two tiles), LDRD
- * (two outputs), 4 SMLAD - 6 instructions for 8 multiplies, each worth
- * 2.25 direct MACs.
+ * channel pair's 16 positions are consecutive words, so the transforms
+ * store at constant offsets. The products of a position, per channel pair:
+ * LDRD (two tiles), LDRD (outputs 0, 1), 4 SMLAD, LDRD (outputs 2, 3),
+ * 4 SMLAD - 17 cycles for 16 multiplies, each worth 2.25 direct MACs. Its
+ * 14 live registers are all the M4 has: GCC spills them, so on the M4 that
+ * loop is inline assembly (position_products_asm), its C twin the
+ * definition (position_products_c: the host, -O0, Cin % 16 != 0).
  *
  * Loop order: output channels in chunks as large as the scratch allows
  * (the weights of a chunk are transformed once per inference); for each
  * chunk all tiles, two at a time (their input is transformed once per
- * chunk); for each output pair the 2 x 2 block's 16 dot products, then the
+ * chunk); for each output quad the block's 16 x 8 dot products, then the
  * output transform, requantization and stores. With the whole layer in one
  * chunk nothing is transformed twice.
  */
@@ -76,10 +78,10 @@ static int wg_supported(const kws_conv2d_dims *d)
 }
 
 /* bytes of v + pad + m, and of u plus the output stage's constants per output
- * channel (wg_chan, 24 bytes) */
+ * channel (wg_chan, 24 bytes); chunks are multiples of 4 channels */
 static size_t wg_fixed_bytes(int cin)
 {
-    return (size_t)80 * cin + 16 * 4 * sizeof(int32_t); /* v, pad, m */
+    return (size_t)80 * cin + 16 * 8 * sizeof(int32_t); /* v, pad, m */
 }
 
 static size_t wg_per_out_bytes(int cin)
@@ -89,7 +91,7 @@ static size_t wg_per_out_bytes(int cin)
 
 size_t kws_conv2d_s8_winograd_scratch_size(const kws_conv2d_dims *d, int out_chunk)
 {
-    if (!wg_supported(d) || out_chunk < 2 || (out_chunk & 1))
+    if (!wg_supported(d) || out_chunk < 4 || (out_chunk & 3))
         return 0;
     return wg_fixed_bytes(d->in_c) + (size_t)out_chunk * wg_per_out_bytes(d->in_c);
 }
@@ -99,10 +101,10 @@ int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size)
     if (!wg_supported(d) || scratch_size < wg_fixed_bytes(d->in_c))
         return 0;
     size_t n = (scratch_size - wg_fixed_bytes(d->in_c)) / wg_per_out_bytes(d->in_c);
-    const size_t all = (size_t)(d->out_c + 1) & ~(size_t)1; /* Cout rounded up to even */
+    const size_t all = (size_t)(d->out_c + 3) & ~(size_t)3; /* Cout rounded up to 4 */
     if (n > all)
         n = all;
-    return (int)(n & ~(size_t)1);
+    return (int)(n & ~(size_t)3);
 }
 
 /* Instruction counts per 2x2 tile measured on the M4
@@ -113,7 +115,7 @@ int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size)
  * requantization. */
 int kws_conv2d_s8_winograd_pays(const kws_conv2d_dims *d, int chunk)
 {
-    if (!wg_supported(d) || chunk < 2)
+    if (!wg_supported(d) || chunk < 4)
         return 0;
     const long cin = d->in_c, cout = d->out_c, passes = (cout + chunk - 1) / chunk;
     const long wino = 17 * cout * cin + 53 * passes * cin + 119 * cout;
@@ -145,15 +147,15 @@ static void weight_transform(const uint32_t g[9], uint32_t *u, size_t stride)
     }
 }
 
-/* u <- the transformed weights of output channels oc .. oc+nc-1 (pairs; a
- * missing odd channel gets zeros). */
+/* u <- the transformed weights of output channels oc .. oc+nc-1 (quads;
+ * the missing channels of the last quad get zeros). */
 static void transform_weights(const int8_t *weight, int cin, int oc, int nc, uint32_t *u)
 {
-    const size_t pair_words = (size_t)cin / 2 * 32; /* one output pair */
-    for (int o = 0; o < ((nc + 1) & ~1); o++) {
-        uint32_t *u_o = u + (size_t)(o >> 1) * pair_words + (o & 1);
+    const size_t quad_words = (size_t)cin / 2 * 64; /* one output quad */
+    for (int o = 0; o < ((nc + 3) & ~3); o++) {
+        uint32_t *u_o = u + (size_t)(o >> 2) * quad_words + (o & 3);
         if (o >= nc) {
-            for (size_t i = 0; i < pair_words; i += 2)
+            for (size_t i = 0; i < quad_words; i += 4)
                 u_o[i] = 0;
             continue;
         }
@@ -165,8 +167,8 @@ static void transform_weights(const int8_t *weight, int cin, int oc, int nc, uin
                 lo[tap] = kws_sxtb16(x);
                 hi[tap] = kws_sxtb16_ror8(x);
             }
-            weight_transform(lo, u_o + (size_t)(2 * g4) * 32, 2);
-            weight_transform(hi, u_o + (size_t)(2 * g4 + 1) * 32, 2);
+            weight_transform(lo, u_o + (size_t)(2 * g4) * 64, 4);
+            weight_transform(hi, u_o + (size_t)(2 * g4 + 1) * 64, 4);
         }
     }
 }
@@ -257,61 +259,100 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
 
 /* ---- the products ---------------------------------------------------------- */
 
-/* m[16 s + p] = sum_k v(p, k, tile t) * u(p, k, output o), s = 2t + o, for
- * the 16 positions p: two tiles x two output channels, half = Cin/2
- * channel pairs (even); v and u step 32 words per channel pair. */
+/* One position's products, two tiles x four output channels, over half
+ * channel pairs: m[16 (4t + o)] = sum_k v(k, t) u(k, o), v stepping 32
+ * words per channel pair (vp), u 64 (up: its 4 outputs side by side). Per
+ * channel pair 3 LDRD and 8 SMLAD: 17 cycles for 16 multiplies. */
+#if KWS_M4_DSP && defined(__OPTIMIZE__)
+/* The Cortex-M4 version for half % 8 == 0 (Cin 16, 32, 64, ...): the 8
+ * accumulators, the two tiles' and two outputs' words and both pointers are
+ * 14 registers, all the M4 has; GCC's C spills them, so the loop is written
+ * out (8 channel pairs a turn; the turn count lives in memory and is
+ * decremented through u0, free at that point). Bit-identical to the C. */
+static inline void position_products_asm(const uint32_t *vp, const uint32_t *up, int half,
+                                          int32_t *m)
+{
+    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    uint32_t v0, v1, u0, u1;
+    int turns = half >> 3;
+#define WG_ASM_STEP                                                                      \
+    "ldrd %[v0], %[v1], [%[vp]], #128\n\t"                                               \
+    "ldrd %[u0], %[u1], [%[up]], #8\n\t"                                                 \
+    "smlad %[a00], %[v0], %[u0], %[a00]\n\t"                                             \
+    "smlad %[a01], %[v0], %[u1], %[a01]\n\t"                                             \
+    "smlad %[a10], %[v1], %[u0], %[a10]\n\t"                                             \
+    "smlad %[a11], %[v1], %[u1], %[a11]\n\t"                                             \
+    "ldrd %[u0], %[u1], [%[up]], #248\n\t"                                               \
+    "smlad %[a02], %[v0], %[u0], %[a02]\n\t"                                             \
+    "smlad %[a03], %[v0], %[u1], %[a03]\n\t"                                             \
+    "smlad %[a12], %[v1], %[u0], %[a12]\n\t"                                             \
+    "smlad %[a13], %[v1], %[u1], %[a13]\n\t"
+    __asm__ volatile("1:\n\t" WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
+                     WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
+                     "ldr %[u0], %[turns]\n\t"
+                     "subs %[u0], %[u0], #1\n\t"
+                     "str %[u0], %[turns]\n\t"
+                     "bne 1b\n\t"
+                     : [a00] "+r"(a00), [a01] "+r"(a01), [a02] "+r"(a02), [a03] "+r"(a03),
+                       [a10] "+r"(a10), [a11] "+r"(a11), [a12] "+r"(a12), [a13] "+r"(a13),
+                       [v0] "=&r"(v0), [v1] "=&r"(v1), [u0] "=&r"(u0), [u1] "=&r"(u1),
+                       [vp] "+r"(vp), [up] "+r"(up), [turns] "+m"(turns)
+                     :
+                     : "cc", "memory");
+#undef WG_ASM_STEP
+    m[0] = a00;
+    m[16] = a01;
+    m[32] = a02;
+    m[48] = a03;
+    m[64] = a10;
+    m[80] = a11;
+    m[96] = a12;
+    m[112] = a13;
+}
+#endif
+
+static inline void position_products_c(const uint32_t *vp, const uint32_t *up, int half,
+                                        int32_t *m)
+{
+    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    for (int k = 0; k < half; k++) {
+        uint32_t v0, v1, u0, u1;
+        vp = kws_ldrd_post128(vp, &v0, &v1);
+        up = kws_ldrd_post(up, &u0, &u1);
+        a00 = kws_smlad(v0, u0, a00);
+        a01 = kws_smlad(v0, u1, a01);
+        a10 = kws_smlad(v1, u0, a10);
+        a11 = kws_smlad(v1, u1, a11);
+        up = kws_ldrd_post248(up, &u0, &u1);
+        a02 = kws_smlad(v0, u0, a02);
+        a03 = kws_smlad(v0, u1, a03);
+        a12 = kws_smlad(v1, u0, a12);
+        a13 = kws_smlad(v1, u1, a13);
+    }
+    m[0] = a00;
+    m[16] = a01;
+    m[32] = a02;
+    m[48] = a03;
+    m[64] = a10;
+    m[80] = a11;
+    m[96] = a12;
+    m[112] = a13;
+}
+
+/* m[16 (4t + o) + p] for the 16 positions p: v (two tiles, 32 words per
+ * channel pair), u (one output quad, 64 words per channel pair). */
 KWS_NOINLINE
 static void block_products(const uint32_t *v, const uint32_t *u, int half, int32_t *m)
 {
-#define WG_STEP()                                    \
-    do {                                             \
-        uint32_t v0, v1, u0, u1;                     \
-        vp = kws_ldrd_post128(vp, &v0, &v1);         \
-        up = kws_ldrd_post128(up, &u0, &u1);         \
-        a00 = kws_smlad(v0, u0, a00);                \
-        a01 = kws_smlad(v0, u1, a01);                \
-        a10 = kws_smlad(v1, u0, a10);                \
-        a11 = kws_smlad(v1, u1, a11);                \
-    } while (0)
-    if (half == 8) { /* Cin 16 (the paper's conv2d_1, conv2d_2): no inner loop */
-        for (int p = 0; p < 16; p++, m++) {
-            const uint32_t *vp = v + 2 * p, *up = u + 2 * p;
-            int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            m[0] = a00;
-            m[16] = a01;
-            m[32] = a10;
-            m[48] = a11;
+    for (int p = 0; p < 16; p++) {
+#if KWS_M4_DSP && defined(__OPTIMIZE__)
+        if ((half & 7) == 0) {
+            position_products_asm(v + 2 * p, u + 4 * p, half, m + p);
+            continue;
         }
-        return;
+#endif
+        position_products_c(v + 2 * p, u + 4 * p, half, m + p);
     }
-    const int quads = half >> 2, pairs = (half >> 1) & 1;
-    for (int p = 0; p < 16; p++, m++) {
-        const uint32_t *vp = v + 2 * p, *up = u + 2 * p;
-        int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-        for (int k = quads; k > 0; k--) {
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-            WG_STEP();
-        }
-        if (pairs) {
-            WG_STEP();
-            WG_STEP();
-        }
-        m[0] = a00;
-        m[16] = a01;
-        m[32] = a10;
-        m[48] = a11;
-    }
-#undef WG_STEP
 }
 
 /* ---- the outputs ------------------------------------------------------------ */
@@ -400,15 +441,15 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
     if (st != KWS_OK)
         return st;
     const int chunk = kws_conv2d_s8_winograd_chunk(d, scratch_size);
-    if (chunk < 2)
+    if (chunk < 4)
         return KWS_ERR_ARG;
 
     const int H = d->h, W = d->w, C = d->in_c, Co = d->out_c;
     const int TH = (H + 1) / 2, TW = (W + 1) / 2, n_tiles = TH * TW;
     uint32_t *v = (uint32_t *)scratch;                     /* 16 * C words */
     int8_t *pad = (int8_t *)(void *)(v + (size_t)16 * C);  /* 16 * C bytes */
-    int32_t *m = (int32_t *)(void *)(pad + (size_t)16 * C); /* 64 */
-    uint32_t *u = (uint32_t *)(void *)(m + 64);            /* chunk * 8 * C words */
+    int32_t *m = (int32_t *)(void *)(pad + (size_t)16 * C); /* 128 */
+    uint32_t *u = (uint32_t *)(void *)(m + 128);           /* chunk * 8 * C words */
     wg_chan *ch = (wg_chan *)(void *)(u + (size_t)chunk * 8 * C); /* chunk */
     wg_outs k;
     k.lo = q->act_min;
@@ -433,14 +474,14 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
                 tx[s] = t + s < n_tiles ? (t + s) % TW : 0;
                 transform_tile(d, in, ty[s], tx[s], v + s, pad);
             }
-            for (int o = 0; o < nc; o += 2) {
-                block_products(v, u + (size_t)(o >> 1) * 16 * C, C / 2, m);
+            for (int o = 0; o < nc; o += 4) {
+                block_products(v, u + (size_t)(o >> 2) * 32 * C, C / 2, m);
                 for (int s = 0; s < 2 && ty[s] >= 0; s++) {
                     const int y = 2 * ty[s], x = 2 * tx[s];
                     int8_t *o_t = out + (size_t)y * k.row + (size_t)x * k.col + oc + o;
-                    output_tile(m + 32 * s, &ch[o], &k, o_t, H - y, W - x);
-                    if (o + 1 < nc)
-                        output_tile(m + 32 * s + 16, &ch[o + 1], &k, o_t + 1, H - y, W - x);
+                    output_tile(m + 64 * s, &ch[o], &k, o_t, H - y, W - x);
+                    for (int j = 1; j < 4 && o + j < nc; j++)
+                        output_tile(m + 64 * s + 16 * j, &ch[o + j], &k, o_t + j, H - y, W - x);
                 }
             }
         }

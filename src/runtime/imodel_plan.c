@@ -28,7 +28,7 @@ static size_t conv_work_need(const kws_iop *op, kws_plan_kind plan)
     if (op->kind != KWS_IOP_CONV2D)
         return 0;
     size_t need = kws_conv2d_s8_fast_scratch_size(&d);
-    const int chunk = op->out_c < 16 ? (op->out_c + 1) & ~1 : 16;
+    const int chunk = op->out_c < 16 ? (op->out_c + 3) & ~3 : 16;
     if (plan == KWS_PLAN_FAST && kws_conv2d_s8_winograd_pays(&d, chunk)) {
         size_t w = kws_conv2d_s8_winograd_scratch_size(&d, chunk);
         if (w > need)

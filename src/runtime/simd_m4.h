@@ -30,7 +30,7 @@
  *   kws_ror(x, r)          x rotated right by r
  *   kws_pack_s8x4(...)     four int8-range values into one word (BFI)
  *   kws_ldrd_post(p, ...)  two words from p, p += 2 (LDRD, post-increment)
- *   kws_ldrd_post128(p, ...) the same, p += 32
+ *   kws_ldrd_post128(p, ...) the same, p += 32 (kws_ldrd_post248: p += 62)
  *   kws_rq32_apply(...)    kws_requantize in one SMLAL (see below)
  *
  * The SXTB16 pair trick: one word of four int8 values x0..x3 becomes two
@@ -100,6 +100,23 @@ static inline const uint32_t *kws_ldrd_post128(const uint32_t *p, uint32_t *lo, 
     *lo = p[0];
     *hi = p[1];
     p += 32;
+#endif
+    return p;
+}
+
+/* kws_ldrd_post, then p advanced by 62 words instead of 2 (LDRD with a
+ * post-index of 248 bytes): the second word pair of a 4-word group whose
+ * next group lies 64 words on (the Winograd kernel's weights). */
+static inline const uint32_t *kws_ldrd_post248(const uint32_t *p, uint32_t *lo, uint32_t *hi)
+{
+#if KWS_M4_DSP
+    __asm__("ldrd %0, %1, [%2], #248"
+            : "=r"(*lo), "=r"(*hi), "+r"(p)
+            : "m"(*(const uint32_t(*)[2])p));
+#else
+    *lo = p[0];
+    *hi = p[1];
+    p += 62;
 #endif
     return p;
 }

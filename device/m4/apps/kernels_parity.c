@@ -66,7 +66,7 @@ static void test_instructions(void)
 {
     enum { N = 20000 };
     uint32_t s = 12345;
-    uint32_t bad[15] = {0};
+    uint32_t bad[16] = {0};
     for (int i = 0; i < N; i++) {
         g_va = kc_next(&s);
         g_vb = kc_next(&s);
@@ -112,12 +112,18 @@ static void test_instructions(void)
         strided[1] = b;
         p = kws_ldrd_post128(strided, &lo, &hi);
         bad[14] += lo != a || hi != b || p != strided + 32;
+        uint32_t far[64] __attribute__((aligned(8)));
+        far[0] = b;
+        far[1] = c;
+        p = kws_ldrd_post248(far, &lo, &hi);
+        bad[15] += lo != b || hi != c || p != far + 62;
     }
-    static const char *const names[15] = {"smlad", "sxtb16", "sxtb16_ror8", "sxtab16",
+    static const char *const names[16] = {"smlad", "sxtb16", "sxtb16_ror8", "sxtab16",
                                           "sxtab16_ror8", "qadd", "ssat8_usat7", "max_min_s8x4",
                                           "ror", "pack_s8x4_bfi", "ldrd_post", "msr_ge_sel",
-                                          "usada8", "sadd16_ssub16", "ldrd_post128"};
-    for (int k = 0; k < 15; k++)
+                                          "usada8", "sadd16_ssub16", "ldrd_post128",
+                                          "ldrd_post248"};
+    for (int k = 0; k < 16; k++)
         report(names[k], N, bad[k]);
 
     /* SMLAL requantization: every shift it takes, random and extreme acc */
