@@ -272,7 +272,7 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
 static inline void position_products_asm(const uint32_t *vp, const uint32_t *up, int half,
                                           int32_t *m)
 {
-    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    int32_t a00, a01, a02, a03, a10, a11, a12, a13;
     uint32_t v0, v1, u0, u1;
     int turns = half >> 3;
 #define WG_ASM_STEP                                                                      \
@@ -287,14 +287,34 @@ static inline void position_products_asm(const uint32_t *vp, const uint32_t *up,
     "smlad %[a03], %[v0], %[u1], %[a03]\n\t"                                             \
     "smlad %[a12], %[v1], %[u0], %[a12]\n\t"                                             \
     "smlad %[a13], %[v1], %[u1], %[a13]\n\t"
-    __asm__ volatile("1:\n\t" WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
-                     WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
+    /* the first channel pair starts the sums (SMUAD: no zeroing), 7 more,
+     * then turns - 1 rounds of 8 */
+    __asm__ volatile("ldrd %[v0], %[v1], [%[vp]], #128\n\t"
+                     "ldrd %[u0], %[u1], [%[up]], #8\n\t"
+                     "smuad %[a00], %[v0], %[u0]\n\t"
+                     "smuad %[a01], %[v0], %[u1]\n\t"
+                     "smuad %[a10], %[v1], %[u0]\n\t"
+                     "smuad %[a11], %[v1], %[u1]\n\t"
+                     "ldrd %[u0], %[u1], [%[up]], #248\n\t"
+                     "smuad %[a02], %[v0], %[u0]\n\t"
+                     "smuad %[a03], %[v0], %[u1]\n\t"
+                     "smuad %[a12], %[v1], %[u0]\n\t"
+                     "smuad %[a13], %[v1], %[u1]\n\t"
+                     WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
+                     WG_ASM_STEP
                      "ldr %[u0], %[turns]\n\t"
                      "subs %[u0], %[u0], #1\n\t"
+                     "beq 2f\n\t"
+                     "1:\n\t"
                      "str %[u0], %[turns]\n\t"
+                     WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
+                     WG_ASM_STEP WG_ASM_STEP
+                     "ldr %[u0], %[turns]\n\t"
+                     "subs %[u0], %[u0], #1\n\t"
                      "bne 1b\n\t"
-                     : [a00] "+r"(a00), [a01] "+r"(a01), [a02] "+r"(a02), [a03] "+r"(a03),
-                       [a10] "+r"(a10), [a11] "+r"(a11), [a12] "+r"(a12), [a13] "+r"(a13),
+                     "2:\n\t"
+                     : [a00] "=&r"(a00), [a01] "=&r"(a01), [a02] "=&r"(a02), [a03] "=&r"(a03),
+                       [a10] "=&r"(a10), [a11] "=&r"(a11), [a12] "=&r"(a12), [a13] "=&r"(a13),
                        [v0] "=&r"(v0), [v1] "=&r"(v1), [u0] "=&r"(u0), [u1] "=&r"(u1),
                        [vp] "+r"(vp), [up] "+r"(up), [turns] "+m"(turns)
                      :
@@ -398,9 +418,11 @@ static inline void output_transform(const int32_t *m, int32_t y[4])
 
 KWS_ALWAYS_INLINE
 static inline int8_t finish_fast(int32_t y4, int32_t b, int32_t mult, int32_t round, int32_t sh,
-                                 int32_t lo, int32_t hi)
+                                 int32_t lo, int32_t hi, int relu)
 {
     int32_t r = kws_rq32_apply(b + (y4 >> 2), mult, round, sh); /* y4 = 4 * the sum: exact */
+    if (relu)
+        return (int8_t)kws_usat7(r); /* [0, 127]: one USAT */
     r = r < lo ? lo : r;
     return (int8_t)(r > hi ? hi : r);
 }
@@ -418,10 +440,17 @@ static void output_tile(const int32_t *m, const wg_chan *c, const wg_outs *k, in
         const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
         const int32_t lo = k->lo, hi = k->hi;
         const size_t row = k->row, col = k->col;
-        o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi);
-        o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi);
-        o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi);
-        o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi);
+        if (lo == 0 && hi == 127) { /* ReLU */
+            o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi, 1);
+            o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi, 1);
+            o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi, 1);
+            o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi, 1);
+            return;
+        }
+        o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi, 0);
+        o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi, 0);
+        o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi, 0);
+        o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi, 0);
         return;
     }
     for (int i = 0; i < 4; i++)
