@@ -359,19 +359,22 @@ static inline void position_products_c(const uint32_t *vp, const uint32_t *up, i
     m[112] = a13;
 }
 
-/* m[16 (4t + o) + p] for the 16 positions p: v (two tiles, 32 words per
- * channel pair), u (one output quad, 64 words per channel pair). */
+/* m[16 (4t + o) + 4j + i] for the 16 positions p = 4i + j (row i, column
+ * j of the 4x4; stored column by column for the output transform): v (two
+ * tiles, 32 words per channel pair), u (one output quad, 64 words per
+ * channel pair). */
 KWS_NOINLINE
 static void block_products(const uint32_t *v, const uint32_t *u, int half, int32_t *m)
 {
-    for (int p = 0; p < 16; p++) {
+    for (int q = 0; q < 16; q++, m++) { /* q = 4j + i: position p = 4i + j */
+        const int p = 4 * (q & 3) + (q >> 2);
 #if KWS_M4_DSP && defined(__OPTIMIZE__)
         if ((half & 7) == 0) {
-            position_products_asm(v + 2 * p, u + 4 * p, half, m + p);
+            position_products_asm(v + 2 * p, u + 4 * p, half, m);
             continue;
         }
 #endif
-        position_products_c(v + 2 * p, u + 4 * p, half, m + p);
+        position_products_c(v + 2 * p, u + 4 * p, half, m);
     }
 }
 
@@ -401,15 +404,17 @@ static inline int8_t finish(int32_t y4, const wg_chan *c, const wg_outs *k)
     return (int8_t)(y < k->lo ? k->lo : y > k->hi ? k->hi : y);
 }
 
-/* A^T M A: the 2x2 outputs times 4, y[2r + s], of the 16 products m[p]
- * (A^T M first: rows t = m0 + m1 + m2 and u = m1 - m2 - m3 of the 4x4). */
+/* A^T M A: the 2x2 outputs times 4, y[2r + s], of the 4x4 products M
+ * stored column by column, m[4j + i] = M[i][j]. A^T M first, column j at
+ * a time (four consecutive words): t_j = M0j + M1j + M2j and
+ * u_j = M1j - M2j - M3j. */
 KWS_ALWAYS_INLINE
 static inline void output_transform(const int32_t *m, int32_t y[4])
 {
-    const int32_t t0 = m[0] + m[4] + m[8], t1 = m[1] + m[5] + m[9];
-    const int32_t t2 = m[2] + m[6] + m[10], t3 = m[3] + m[7] + m[11];
-    const int32_t u0 = m[4] - m[8] - m[12], u1 = m[5] - m[9] - m[13];
-    const int32_t u2 = m[6] - m[10] - m[14], u3 = m[7] - m[11] - m[15];
+    const int32_t t0 = m[0] + m[1] + m[2], u0 = m[1] - m[2] - m[3];
+    const int32_t t1 = m[4] + m[5] + m[6], u1 = m[5] - m[6] - m[7];
+    const int32_t t2 = m[8] + m[9] + m[10], u2 = m[9] - m[10] - m[11];
+    const int32_t t3 = m[12] + m[13] + m[14], u3 = m[13] - m[14] - m[15];
     y[0] = t0 + t1 + t2;
     y[1] = t1 - t2 - t3;
     y[2] = u0 + u1 + u2;
@@ -427,6 +432,24 @@ static inline int8_t finish_fast(int32_t y4, int32_t b, int32_t mult, int32_t ro
     return (int8_t)(r > hi ? hi : r);
 }
 
+/* The common case: a tile inside the image, ReLU and the 32-bit
+ * requantization: the four outputs of channels c[0 .. n-1] (n <= 4, their
+ * products 16 words apart) at o, channel c[0]'s top-left output. */
+KWS_NOINLINE
+static void output_quad_relu(const int32_t *m, const wg_chan *c, int n, size_t row, size_t col,
+                             int8_t *o)
+{
+    for (int j = 0; j < n; j++, m += 16, c++, o++) {
+        int32_t y[4];
+        output_transform(m, y);
+        const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
+        o[0] = finish_fast(y[0], b, mult, round, sh, 0, 127, 1);
+        o[col] = finish_fast(y[1], b, mult, round, sh, 0, 127, 1);
+        o[row] = finish_fast(y[2], b, mult, round, sh, 0, 127, 1);
+        o[row + col] = finish_fast(y[3], b, mult, round, sh, 0, 127, 1);
+    }
+}
+
 /* The tile's outputs of channel c at o (its top left): all four when
  * rows, cols >= 2, else those inside the image. */
 KWS_NOINLINE
@@ -440,13 +463,6 @@ static void output_tile(const int32_t *m, const wg_chan *c, const wg_outs *k, in
         const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
         const int32_t lo = k->lo, hi = k->hi;
         const size_t row = k->row, col = k->col;
-        if (lo == 0 && hi == 127) { /* ReLU */
-            o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi, 1);
-            o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi, 1);
-            o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi, 1);
-            o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi, 1);
-            return;
-        }
         o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi, 0);
         o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi, 0);
         o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi, 0);
@@ -495,6 +511,7 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
             ch[o].rq = q->rq[oc + o];
             k.fast &= kws_rq32_init(ch[o].rq.multiplier, ch[o].rq.shift, &ch[o].r);
         }
+        const int relu_fast = k.fast && k.lo == 0 && k.hi == 127;
         for (int t = 0; t < n_tiles; t += 2) {
             /* two tiles: t and t + 1 in raster order (none past the last) */
             int ty[2], tx[2];
@@ -505,11 +522,15 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
             }
             for (int o = 0; o < nc; o += 4) {
                 block_products(v, u + (size_t)(o >> 2) * 32 * C, C / 2, m);
+                const int n = nc - o < 4 ? nc - o : 4;
                 for (int s = 0; s < 2 && ty[s] >= 0; s++) {
                     const int y = 2 * ty[s], x = 2 * tx[s];
                     int8_t *o_t = out + (size_t)y * k.row + (size_t)x * k.col + oc + o;
-                    output_tile(m + 64 * s, &ch[o], &k, o_t, H - y, W - x);
-                    for (int j = 1; j < 4 && o + j < nc; j++)
+                    if (relu_fast && H - y > 1 && W - x > 1) {
+                        output_quad_relu(m + 64 * s, &ch[o], n, k.row, k.col, o_t);
+                        continue;
+                    }
+                    for (int j = 0; j < n; j++)
                         output_tile(m + 64 * s + 16 * j, &ch[o + j], &k, o_t + j, H - y, W - x);
                 }
             }
