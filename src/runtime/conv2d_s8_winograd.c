@@ -26,13 +26,15 @@
  * Layout (scratch, 8-byte aligned, kws_conv2d_s8_winograd_scratch_size):
  *
  *   v: the transformed input of two tiles side by side, int16 pairs:
- *      word (k * 16 + p) * 2 + t          k = channel pair, p = position
- *                                         0..15 in the 4x4, t = tile 0, 1
+ *      word (k * 16 + q) * 2 + t          k = channel pair, t = tile 0, 1,
+ *                                         q = 4j + i: row i, column j of the
+ *                                         4x4 (column by column, so the
+ *                                         output transform reads columns)
  *   pad: a border tile's 4x4 x Cin input patch, zero-padded
  *   m: the products of one block of 2 tiles x 4 output channels, 128
- *      int32: m[16 * (4t + o) + p]
+ *      int32: m[16 * (4t + o) + q]
  *   u: the transformed weights of a chunk of output channels, by quads:
- *      word ((oq * Cin/2 + k) * 16 + p) * 4 + (o & 3)
+ *      word ((oq * Cin/2 + k) * 16 + q) * 4 + (o & 3)
  *   ch: per output channel of the chunk its bias and requantization (24 B)
  *
  * Channel pair k of a group of 4 channels (one input word) is the SXTB16
@@ -43,8 +45,8 @@
  * LDRD (two tiles), LDRD (outputs 0, 1), 4 SMLAD, LDRD (outputs 2, 3),
  * 4 SMLAD - 17 cycles for 16 multiplies, each worth 2.25 direct MACs. Its
  * 14 live registers are all the M4 has: GCC spills them, so on the M4 that
- * loop is inline assembly (position_products_asm), its C twin the
- * definition (position_products_c: the host, -O0, Cin % 16 != 0).
+ * loop is inline assembly (block_products_asm), its C twin the definition
+ * (position_products_c: the host, -O0, Cin % 16 != 0).
  *
  * Loop order: output channels in chunks as large as the scratch allows
  * (the weights of a chunk are transformed once per inference); for each
@@ -140,10 +142,10 @@ static void weight_transform(const uint32_t g[9], uint32_t *u, size_t stride)
     for (int i = 0; i < 4; i++) {
         const uint32_t t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
         const uint32_t s = kws_sadd16(t0, t2);
-        u[(4 * i + 0) * stride] = kws_sadd16(t0, t0);
-        u[(4 * i + 1) * stride] = kws_sadd16(s, t1);
-        u[(4 * i + 2) * stride] = kws_ssub16(s, t1);
-        u[(4 * i + 3) * stride] = kws_sadd16(t2, t2);
+        u[(0 + i) * stride] = kws_sadd16(t0, t0); /* position (i, j) at 4j + i */
+        u[(4 + i) * stride] = kws_sadd16(s, t1);
+        u[(8 + i) * stride] = kws_ssub16(s, t1);
+        u[(12 + i) * stride] = kws_sadd16(t2, t2);
     }
 }
 
@@ -177,8 +179,8 @@ static void transform_weights(const int8_t *weight, int cin, int oc, int nc, uin
  * pass's row i is f_j = x(a, j) + sgn * x(b, j) over the patch rows a, b
  * (row 0: d0 - d2, 1: d1 + d2, 2: d2 - d1, 3: d1 - d3), taken from the
  * words ra[j * cs], rb[j * cs]; then the row pass (f B) into positions
- * 4i .. 4i+3 of the tile: v[0], v[2], v[4], v[6] for channels (0, 2), 32
- * words on for channels (1, 3). */
+ * (i, 0 .. 3) of the tile, q = 4j + i: v[0], v[8], v[16], v[24] (v already
+ * at row i) for channels (0, 2), 32 words on for channels (1, 3). */
 KWS_ALWAYS_INLINE
 static inline uint32_t add_or_sub16(uint32_t a, uint32_t b, int add)
 {
@@ -199,18 +201,18 @@ static inline void patch_row(const int8_t *ra, const int8_t *rb, size_t cs, int 
     uint32_t f2 = add_or_sub16(kws_sxtb16(a2), kws_sxtb16(b2), add);
     uint32_t f3 = add_or_sub16(kws_sxtb16(a3), kws_sxtb16(b3), add);
     v[0] = kws_ssub16(f0, f2);
-    v[2] = kws_sadd16(f1, f2);
-    v[4] = kws_ssub16(f2, f1);
-    v[6] = kws_ssub16(f1, f3);
+    v[8] = kws_sadd16(f1, f2);
+    v[16] = kws_ssub16(f2, f1);
+    v[24] = kws_ssub16(f1, f3);
     /* channels 1 and 3 */
     f0 = add_or_sub16(kws_sxtb16_ror8(a0), kws_sxtb16_ror8(b0), add);
     f1 = add_or_sub16(kws_sxtb16_ror8(a1), kws_sxtb16_ror8(b1), add);
     f2 = add_or_sub16(kws_sxtb16_ror8(a2), kws_sxtb16_ror8(b2), add);
     f3 = add_or_sub16(kws_sxtb16_ror8(a3), kws_sxtb16_ror8(b3), add);
     v[32] = kws_ssub16(f0, f2);
-    v[34] = kws_sadd16(f1, f2);
-    v[36] = kws_ssub16(f2, f1);
-    v[38] = kws_ssub16(f1, f3);
+    v[40] = kws_sadd16(f1, f2);
+    v[48] = kws_ssub16(f2, f1);
+    v[56] = kws_ssub16(f1, f3);
 }
 
 /* The 4x4 patch whose rows start at r[0..3] (column step cs bytes): B^T d
@@ -220,9 +222,9 @@ static void patch_transform(const int8_t *const r[4], size_t cs, int groups, uin
     const int8_t *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
     for (int g = 0; g < groups; g++, v += 64, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
         patch_row(r0, r2, cs, 0, v);
-        patch_row(r1, r2, cs, 1, v + 8);
-        patch_row(r2, r1, cs, 0, v + 16);
-        patch_row(r1, r3, cs, 0, v + 24);
+        patch_row(r1, r2, cs, 1, v + 2);
+        patch_row(r2, r1, cs, 0, v + 4);
+        patch_row(r1, r3, cs, 0, v + 6);
     }
 }
 
@@ -264,17 +266,32 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
  * words per channel pair (vp), u 64 (up: its 4 outputs side by side). Per
  * channel pair 3 LDRD and 8 SMLAD: 17 cycles for 16 multiplies. */
 #if KWS_M4_DSP && defined(__OPTIMIZE__)
-/* The Cortex-M4 version for half % 8 == 0 (Cin 16, 32, 64, ...): the 8
- * accumulators, the two tiles' and two outputs' words and both pointers are
- * 14 registers, all the M4 has; GCC's C spills them, so the loop is written
- * out (8 channel pairs a turn; the turn count lives in memory and is
- * decremented through u0, free at that point). Bit-identical to the C. */
-static inline void position_products_asm(const uint32_t *vp, const uint32_t *up, int half,
-                                          int32_t *m)
+/* The Cortex-M4 version of block_products for half % 8 == 0 (Cin 16, 32,
+ * 64, ...): per position the 8 accumulators, the two tiles' and two
+ * outputs' words and both pointers are 14 registers, all the M4 has - GCC's
+ * C spills them - so the whole block is written out. Per position: the
+ * first channel pair starts the sums (SMUAD), 7 more, then turns - 1 rounds
+ * of 8; the 8 sums are stored, and the pointers step back to the next
+ * position. What the loop keeps besides (turn and position counts, m, the
+ * step-back distances) lives in memory and passes through u0 where u0 is
+ * free. Bit-identical to the C (device_m4_kernels at -O2/-Os; -O0 runs the
+ * C). */
+static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, int32_t *m)
 {
+    struct {
+        int32_t *m;
+        int turns, turns0, positions;
+        int32_t v_back, u_back;
+    } st;
     int32_t a00, a01, a02, a03, a10, a11, a12, a13;
     uint32_t v0, v1, u0, u1;
-    int turns = half >> 3;
+    const uint32_t *vp = v, *up = u;
+    st.m = m;
+    st.turns = 0;
+    st.turns0 = half >> 3;
+    st.positions = 16;
+    st.v_back = half * 128 - 8;  /* bytes: half channel pairs on, back to the next position */
+    st.u_back = half * 256 - 16;
 #define WG_ASM_STEP                                                                      \
     "ldrd %[v0], %[v1], [%[vp]], #128\n\t"                                               \
     "ldrd %[u0], %[u1], [%[up]], #8\n\t"                                                 \
@@ -287,9 +304,8 @@ static inline void position_products_asm(const uint32_t *vp, const uint32_t *up,
     "smlad %[a03], %[v0], %[u1], %[a03]\n\t"                                             \
     "smlad %[a12], %[v1], %[u0], %[a12]\n\t"                                             \
     "smlad %[a13], %[v1], %[u1], %[a13]\n\t"
-    /* the first channel pair starts the sums (SMUAD: no zeroing), 7 more,
-     * then turns - 1 rounds of 8 */
-    __asm__ volatile("ldrd %[v0], %[v1], [%[vp]], #128\n\t"
+    __asm__ volatile("3:\n\t"
+                     "ldrd %[v0], %[v1], [%[vp]], #128\n\t"
                      "ldrd %[u0], %[u1], [%[up]], #8\n\t"
                      "smuad %[a00], %[v0], %[u0]\n\t"
                      "smuad %[a01], %[v0], %[u1]\n\t"
@@ -302,7 +318,7 @@ static inline void position_products_asm(const uint32_t *vp, const uint32_t *up,
                      "smuad %[a13], %[v1], %[u1]\n\t"
                      WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
                      WG_ASM_STEP
-                     "ldr %[u0], %[turns]\n\t"
+                     "ldr %[u0], %[turns0]\n\t"
                      "subs %[u0], %[u0], #1\n\t"
                      "beq 2f\n\t"
                      "1:\n\t"
@@ -313,21 +329,33 @@ static inline void position_products_asm(const uint32_t *vp, const uint32_t *up,
                      "subs %[u0], %[u0], #1\n\t"
                      "bne 1b\n\t"
                      "2:\n\t"
+                     "ldr %[u0], %[mp]\n\t"
+                     "str %[a00], [%[u0], #0]\n\t"
+                     "str %[a01], [%[u0], #64]\n\t"
+                     "str %[a02], [%[u0], #128]\n\t"
+                     "str %[a03], [%[u0], #192]\n\t"
+                     "str %[a10], [%[u0], #256]\n\t"
+                     "str %[a11], [%[u0], #320]\n\t"
+                     "str %[a12], [%[u0], #384]\n\t"
+                     "str %[a13], [%[u0], #448]\n\t"
+                     "add %[u0], %[u0], #4\n\t"
+                     "str %[u0], %[mp]\n\t"
+                     "ldr %[u0], %[vback]\n\t"
+                     "sub %[vp], %[vp], %[u0]\n\t"
+                     "ldr %[u0], %[uback]\n\t"
+                     "sub %[up], %[up], %[u0]\n\t"
+                     "ldr %[u0], %[pos]\n\t"
+                     "subs %[u0], %[u0], #1\n\t"
+                     "str %[u0], %[pos]\n\t"
+                     "bne 3b\n\t"
                      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a02] "=&r"(a02), [a03] "=&r"(a03),
                        [a10] "=&r"(a10), [a11] "=&r"(a11), [a12] "=&r"(a12), [a13] "=&r"(a13),
                        [v0] "=&r"(v0), [v1] "=&r"(v1), [u0] "=&r"(u0), [u1] "=&r"(u1),
-                       [vp] "+r"(vp), [up] "+r"(up), [turns] "+m"(turns)
-                     :
+                       [vp] "+r"(vp), [up] "+r"(up), [mp] "+m"(st.m), [turns] "+m"(st.turns),
+                       [pos] "+m"(st.positions)
+                     : [turns0] "m"(st.turns0), [vback] "m"(st.v_back), [uback] "m"(st.u_back)
                      : "cc", "memory");
 #undef WG_ASM_STEP
-    m[0] = a00;
-    m[16] = a01;
-    m[32] = a02;
-    m[48] = a03;
-    m[64] = a10;
-    m[80] = a11;
-    m[96] = a12;
-    m[112] = a13;
 }
 #endif
 
@@ -359,23 +387,19 @@ static inline void position_products_c(const uint32_t *vp, const uint32_t *up, i
     m[112] = a13;
 }
 
-/* m[16 (4t + o) + 4j + i] for the 16 positions p = 4i + j (row i, column
- * j of the 4x4; stored column by column for the output transform): v (two
- * tiles, 32 words per channel pair), u (one output quad, 64 words per
- * channel pair). */
+/* m[16 (4t + o) + q] for the 16 positions q: v (two tiles, 32 words per
+ * channel pair), u (one output quad, 64 words per channel pair). */
 KWS_NOINLINE
 static void block_products(const uint32_t *v, const uint32_t *u, int half, int32_t *m)
 {
-    for (int q = 0; q < 16; q++, m++) { /* q = 4j + i: position p = 4i + j */
-        const int p = 4 * (q & 3) + (q >> 2);
 #if KWS_M4_DSP && defined(__OPTIMIZE__)
-        if ((half & 7) == 0) {
-            position_products_asm(v + 2 * p, u + 4 * p, half, m);
-            continue;
-        }
-#endif
-        position_products_c(v + 2 * p, u + 4 * p, half, m);
+    if ((half & 7) == 0) {
+        block_products_asm(v, u, half, m);
+        return;
     }
+#endif
+    for (int q = 0; q < 16; q++, m++)
+        position_products_c(v + 2 * q, u + 4 * q, half, m);
 }
 
 /* ---- the outputs ------------------------------------------------------------ */
