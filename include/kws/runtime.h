@@ -92,6 +92,15 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
                                   const kws_requant_out *q, const int8_t *in,
                                   const int8_t *weight, const int32_t *bias, int8_t *out);
 
+/* kws_conv2d_binary_s8 by the same Winograd kernel: the packed +-1 weights
+ * (Cout, 3, 3, ceil(Cin/8)) read as codes, otherwise as
+ * kws_conv2d_s8_winograd (same shapes, scratch sizes, chunks and pays).
+ * Bit-identical to kws_conv2d_binary_s8. */
+kws_status kws_conv2d_binary_s8_winograd(void *scratch, size_t scratch_size,
+                                         const kws_conv2d_dims *d, const kws_requant_out *q,
+                                         const int8_t *in, const uint8_t *weight,
+                                         const int32_t *bias, int8_t *out);
+
 /* ---- conv2d with binary weights --------------------------------------- */
 
 /* Bytes of packed +-1 conv weights (Cout, k, k, ceil(Cin/8)): each tap's Cin

@@ -1,6 +1,8 @@
-/* conv2d_s8_winograd.c - kws_conv2d_s8 for k = 3 by Winograd's minimal
- * filtering F(2x2, 3x3): same arguments plus a scratch budget, same 'same'
- * padding, bit-identical output, 2.25 times fewer multiplies.
+/* conv2d_s8_winograd.c - kws_conv2d_s8 (and kws_conv2d_binary_s8) for
+ * k = 3 by Winograd's minimal filtering F(2x2, 3x3): same arguments plus a
+ * scratch budget, same 'same' padding, bit-identical output, 2.25 times
+ * fewer multiplies. Binary weights are +-1 codes read from their bits; the
+ * rest is the same.
  *
  * The algorithm (Lavin & Gray 2016), per 2x2 block ("tile") of outputs and
  * per output channel o:
@@ -149,9 +151,34 @@ static void weight_transform(const uint32_t g[9], uint32_t *u, size_t stride)
     }
 }
 
+/* The weights of a conv, int8 codes (Cout, 3, 3, Cin) or packed +-1 bits
+ * (Cout, 3, 3, ceil(Cin/8)) bytes, LSB first, 1 = +1 (kws/runtime.h). */
+typedef struct {
+    const int8_t *codes;
+    const uint8_t *bits;
+} wg_weights;
+
+/* 4 signs (bits 0..3 of n) as 4 int8 bytes +1 / -1, byte i from bit i */
+static uint32_t signs_to_bytes(unsigned n)
+{
+    uint32_t w = 0;
+    for (int i = 0; i < 4; i++)
+        w |= (uint32_t)((n >> i) & 1u ? 0x01u : 0xFFu) << (8 * i);
+    return w;
+}
+
+/* Binary weights: channels 4 * g4 .. 4 * g4 + 3 of tap `tap` of output
+ * channel o as 4 int8 codes +-1 in a word. */
+static uint32_t bits_word(const uint8_t *bits, int cin, int o, int tap, int g4)
+{
+    const size_t tap_bytes = ((size_t)cin + 7) / 8;
+    const uint8_t b = bits[((size_t)o * 9 + (size_t)tap) * tap_bytes + (size_t)(g4 >> 1)];
+    return signs_to_bytes((unsigned)(b >> (4 * (g4 & 1))) & 15u);
+}
+
 /* u <- the transformed weights of output channels oc .. oc+nc-1 (quads;
  * the missing channels of the last quad get zeros). */
-static void transform_weights(const int8_t *weight, int cin, int oc, int nc, uint32_t *u)
+static void transform_weights(const wg_weights *weights, int cin, int oc, int nc, uint32_t *u)
 {
     const size_t quad_words = (size_t)cin / 2 * 64; /* one output quad */
     for (int o = 0; o < ((nc + 3) & ~3); o++) {
@@ -161,13 +188,21 @@ static void transform_weights(const int8_t *weight, int cin, int oc, int nc, uin
                 u_o[i] = 0;
             continue;
         }
-        const int8_t *w = weight + (size_t)(oc + o) * 9 * cin;
+        const int8_t *codes = weights->codes ? weights->codes + (size_t)(oc + o) * 9 * cin : NULL;
         for (int g4 = 0; g4 < cin / 4; g4++) {
             uint32_t lo[9], hi[9];
-            for (int tap = 0; tap < 9; tap++) {
-                const uint32_t x = kws_read_u32(w + (size_t)tap * cin + 4 * g4);
-                lo[tap] = kws_sxtb16(x);
-                hi[tap] = kws_sxtb16_ror8(x);
+            if (codes) {
+                for (int tap = 0; tap < 9; tap++) {
+                    const uint32_t x = kws_read_u32(codes + (size_t)tap * cin + 4 * g4);
+                    lo[tap] = kws_sxtb16(x);
+                    hi[tap] = kws_sxtb16_ror8(x);
+                }
+            } else {
+                for (int tap = 0; tap < 9; tap++) {
+                    const uint32_t x = bits_word(weights->bits, cin, oc + o, tap, g4);
+                    lo[tap] = kws_sxtb16(x);
+                    hi[tap] = kws_sxtb16_ror8(x);
+                }
             }
             weight_transform(lo, u_o + (size_t)(2 * g4) * 64, 4);
             weight_transform(hi, u_o + (size_t)(2 * g4 + 1) * 64, 4);
@@ -498,11 +533,13 @@ static void output_tile(const int32_t *m, const wg_chan *c, const wg_outs *k, in
             o[(i >> 1) * k->row + (i & 1) * k->col] = finish(y[i], c, k);
 }
 
-kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_conv2d_dims *d,
-                                  const kws_requant_out *q, const int8_t *in,
-                                  const int8_t *weight, const int32_t *bias, int8_t *out)
+/* Both kernels: the weights as codes or bits. */
+static kws_status winograd(void *scratch, size_t scratch_size, const kws_conv2d_dims *d,
+                           const kws_requant_out *q, const int8_t *in, const wg_weights *weights,
+                           const int32_t *bias, int8_t *out)
 {
-    if (!scratch || !d || !in || !weight || !out || ((uintptr_t)scratch & 7u) != 0)
+    if (!scratch || !d || !in || !(weights->codes || weights->bits) || !out ||
+        ((uintptr_t)scratch & 7u) != 0)
         return KWS_ERR_ARG;
     if (!wg_supported(d))
         return KWS_ERR_ARG;
@@ -528,7 +565,7 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
 
     for (int oc = 0; oc < Co; oc += chunk) {
         const int nc = Co - oc < chunk ? Co - oc : chunk;
-        transform_weights(weight, C, oc, nc, u);
+        transform_weights(weights, C, oc, nc, u);
         k.fast = 1;
         for (int o = 0; o < nc; o++) {
             ch[o].b = bias ? bias[oc + o] : 0;
@@ -561,4 +598,21 @@ kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_
         }
     }
     return KWS_OK;
+}
+
+kws_status kws_conv2d_s8_winograd(void *scratch, size_t scratch_size, const kws_conv2d_dims *d,
+                                  const kws_requant_out *q, const int8_t *in,
+                                  const int8_t *weight, const int32_t *bias, int8_t *out)
+{
+    const wg_weights w = {weight, NULL};
+    return winograd(scratch, scratch_size, d, q, in, &w, bias, out);
+}
+
+kws_status kws_conv2d_binary_s8_winograd(void *scratch, size_t scratch_size,
+                                         const kws_conv2d_dims *d, const kws_requant_out *q,
+                                         const int8_t *in, const uint8_t *weight,
+                                         const int32_t *bias, int8_t *out)
+{
+    const wg_weights w = {NULL, weight};
+    return winograd(scratch, scratch_size, d, q, in, &w, bias, out);
 }

@@ -18,16 +18,19 @@ static size_t op_out_bytes(const kws_iop *op)
 }
 
 /* Scratch op's kernel wants (kws_imodel_run's fast set): the direct fast
- * kernels' weight buffers; with the fast plan also Winograd's for a chunk of
- * up to 16 output channels where that pays. */
+ * kernels' weight buffers; with the fast plan also Winograd's (int8 or
+ * binary weights) for a chunk of up to 16 output channels where that
+ * pays. */
 static size_t conv_work_need(const kws_iop *op, kws_plan_kind plan)
 {
     kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
+    size_t need;
     if (op->kind == KWS_IOP_CONV2D_BIN)
-        return kws_conv2d_binary_s8_fast_scratch_size(&d);
-    if (op->kind != KWS_IOP_CONV2D)
+        need = kws_conv2d_binary_s8_fast_scratch_size(&d);
+    else if (op->kind == KWS_IOP_CONV2D)
+        need = kws_conv2d_s8_fast_scratch_size(&d);
+    else
         return 0;
-    size_t need = kws_conv2d_s8_fast_scratch_size(&d);
     const int chunk = op->out_c < 16 ? (op->out_c + 3) & ~3 : 16;
     if (plan == KWS_PLAN_FAST && kws_conv2d_s8_winograd_pays(&d, chunk)) {
         size_t w = kws_conv2d_s8_winograd_scratch_size(&d, chunk);

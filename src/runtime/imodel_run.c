@@ -210,6 +210,9 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
         size_t area_size = 0;
         if (fast) {
             void *area = base + kws_iop_work_area(m, op, &area_size);
+            if (kws_conv2d_s8_winograd_pays(&d, kws_conv2d_s8_winograd_chunk(&d, area_size)))
+                return kws_conv2d_binary_s8_winograd(area, area_size, &d, &q, in, op->wbits,
+                                                     op->bias, out);
             if (need <= area_size)
                 return kws_conv2d_binary_s8_fast(area, &d, &q, in, op->wbits, op->bias, out);
         }

@@ -290,16 +290,17 @@ static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, vo
  * at least 2 output channels of every paper conv with Cin % 4 == 0. */
 #define KC_WINO_SCRATCH (16 * 1024)
 
-/* Whether kws_conv2d_s8_winograd takes case c (an int8 3x3 conv, Cin % 4
- * == 0) with KC_WINO_SCRATCH bytes. */
+/* Whether the Winograd kernels take case c (a 3x3 conv, int8 or binary
+ * weights, Cin % 4 == 0) with KC_WINO_SCRATCH bytes. */
 static inline int kc_winograd_takes(const kc_case *c)
 {
     const kws_conv2d_dims cd = kc_conv_dims(c);
-    return c->kind == KC_CONV && kws_conv2d_s8_winograd_chunk(&cd, KC_WINO_SCRATCH) >= 2;
+    return (c->kind == KC_CONV || c->kind == KC_CONV_BIN) &&
+           kws_conv2d_s8_winograd_chunk(&cd, KC_WINO_SCRATCH) >= 4;
 }
 
-/* Case c through kws_conv2d_s8_winograd; scratch: KC_WINO_SCRATCH bytes,
- * 8-byte aligned. */
+/* Case c through kws_conv2d_s8_winograd or kws_conv2d_binary_s8_winograd;
+ * scratch: KC_WINO_SCRATCH bytes, 8-byte aligned. */
 static inline kws_status kc_run_winograd(const kc_case *c, const kc_data *d, void *scratch,
                                          int8_t *out)
 {
@@ -308,6 +309,9 @@ static inline kws_status kc_run_winograd(const kc_case *c, const kc_data *d, voi
     q.rq = d->rq;
     q.act_min = c->act_min;
     q.act_max = c->act_max;
+    if (c->kind == KC_CONV_BIN)
+        return kws_conv2d_binary_s8_winograd(scratch, KC_WINO_SCRATCH, &cd, &q, d->in,
+                                             d->weight, d->bias, out);
     return kws_conv2d_s8_winograd(scratch, KC_WINO_SCRATCH, &cd, &q, d->in,
                                   (const int8_t *)d->weight, d->bias, out);
 }

@@ -18,7 +18,8 @@
  *    paper's five Cin % 4 == 0 layers, Cin 256 with extreme codes; its
  *    scratch sizes and chunks; what it refuses;
  *  - binary conv2d: 500 random shapes (Cin a multiple of 8, of 4 only, and
- *    neither; k 1 .. 7; images smaller than the kernel), the binary convs of
+ *    neither; k 1 .. 7; images smaller than the kernel), the 3x3 ones with
+ *    Cin % 4 == 0 by Winograd too, the binary convs of
  *    our networks, random padding bits, inputs at -128 with all weights +1
  *    or -1; scratch exactly kws_conv2d_binary_s8_fast_scratch_size (NULL
  *    when 0); error statuses;
@@ -403,7 +404,7 @@ static void test_conv_errors(void)
 
 /* ---- conv2d with binary weights ------------------------------------------------- */
 
-static long g_bconv_cases, g_bconv_bad;
+static long g_bconv_cases, g_bconv_bad, g_bconv_wino_cases, g_bconv_wino_bad;
 
 /* kws_conv2d_binary_s8_fast against kws_conv2d_binary_s8 on random bits
  * (padding bits too): scratch exactly the size asked for (NULL when 0). */
@@ -435,6 +436,23 @@ static void bconv_case(rt_rng *g, int H, int W, int C, int O, int K, int style)
     kws_status s2 = kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, b, fast);
     CHECK_EQ_INT(s1, KWS_OK);
     CHECK_EQ_INT(s2, KWS_OK);
+    /* and by Winograd where it takes the shape (k 3, Cin % 4 == 0), a random chunk */
+    if (K == 3 && C % 4 == 0 && C <= 256) {
+        const int chunk = 4 * (int)rt_int(g, 1, (O + 3) / 4);
+        const size_t ws = kws_conv2d_s8_winograd_scratch_size(&d, chunk);
+        uint64_t *wsc = malloc(ws);
+        int8_t *wout = malloc(n_out + CANARY);
+        memset(wout, 0x5A, n_out + CANARY);
+        CHECK_EQ_INT(kws_conv2d_binary_s8_winograd(wsc, ws, &d, &q, in, wb, b, wout), KWS_OK);
+        const int wbad = memcmp(ref, wout, n_out + CANARY) != 0;
+        if (wbad)
+            fprintf(stderr, "     binary conv %dx%dx%d->%d by Winograd (chunk %d) differs\n", H,
+                    W, C, O, chunk);
+        g_bconv_wino_cases++;
+        g_bconv_wino_bad += wbad;
+        free(wsc);
+        free(wout);
+    }
     int bad = memcmp(ref, fast, n_out + CANARY) != 0;
     if (bad && g_bconv_bad < 5) {
         size_t i = 0;
@@ -466,9 +484,11 @@ static void test_conv_binary(void)
         int O = (int)rt_int(&g, 1, 13);
         bconv_case(&g, H, W, C, O, K, (int)rt_int(&g, 0, 2));
     }
-    printf("binary conv2d: %ld cases, %ld differ from the reference\n", g_bconv_cases,
-           g_bconv_bad);
+    printf("binary conv2d: %ld cases, %ld differ from the reference; by Winograd %ld, %ld differ\n",
+           g_bconv_cases, g_bconv_bad, g_bconv_wino_cases, g_bconv_wino_bad);
     CHECK_EQ_INT(g_bconv_bad, 0);
+    CHECK_EQ_INT(g_bconv_wino_bad, 0);
+    CHECK(g_bconv_wino_cases >= 50);
 
     /* all inputs -128, all weights +1 / -1: the accumulator's extremes */
     for (int sign = 0; sign < 2; sign++) {

@@ -121,11 +121,17 @@ static int bench_winograd(const kc_data *d, int8_t *out)
 {
     void *scratch = take(WINO_SCRATCH_BYTES);
     int8_t *direct = take(KC_MAX_OUT);
-    for (int i = 0; i < PAPER_CASES; i++) {
+    int first_bin = 1;
+    for (int i = 0; i < KC_N_CASES; i++) {
         const kc_case *c = &kc_cases[i];
         const kws_conv2d_dims cd = kc_conv_dims(c);
-        const int chunk = c->kind == KC_CONV ? kws_conv2d_s8_winograd_chunk(&cd, WINO_SCRATCH_BYTES) : 0;
-        if (chunk < 2)
+        /* the paper's convs and the 76 KB variant's binary conv2d_4 */
+        const int wanted = (i < PAPER_CASES && c->kind == KC_CONV) ||
+                           (c->kind == KC_CONV_BIN && first_bin);
+        const int chunk = wanted ? kws_conv2d_s8_winograd_chunk(&cd, WINO_SCRATCH_BYTES) : 0;
+        if (c->kind == KC_CONV_BIN)
+            first_bin = 0;
+        if (chunk < 4)
             continue;
         kc_generate(c, d);
         kws_requant_out q;
@@ -137,8 +143,12 @@ static int bench_winograd(const kc_data *d, int8_t *out)
         char name[48];
         join(name, sizeof name, "wino:", c->name);
         int seq = kws_m4_region_begin(name);
-        st |= kws_conv2d_s8_winograd(scratch, WINO_SCRATCH_BYTES, &cd, &q, d->in,
-                                     (const int8_t *)d->weight, d->bias, out);
+        if (c->kind == KC_CONV_BIN)
+            st |= kws_conv2d_binary_s8_winograd(scratch, WINO_SCRATCH_BYTES, &cd, &q, d->in,
+                                                d->weight, d->bias, out);
+        else
+            st |= kws_conv2d_s8_winograd(scratch, WINO_SCRATCH_BYTES, &cd, &q, d->in,
+                                         (const int8_t *)d->weight, d->bias, out);
         kws_m4_region_end(seq);
         if (st != KWS_OK || memcmp(out, direct, kc_out_bytes(c)) != 0) {
             kws_m4_puts("ERROR bench: Winograd differs from the direct kernel on ");
