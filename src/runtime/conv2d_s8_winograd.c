@@ -59,7 +59,6 @@
  */
 #include "kws/runtime.h"
 
-#include <string.h>
 
 #include "simd_m4.h"
 
@@ -282,11 +281,15 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
             const int y = y0 + i;
             for (int j = 0; j < 4; j++) {
                 const int x = x0 + j;
-                int8_t *dst = pad + (size_t)(4 * i + j) * C;
-                if (ty >= 0 && y >= 0 && y < H && x >= 0 && x < W)
-                    memcpy(dst, in + ((size_t)y * W + x) * C, (size_t)C);
-                else
-                    memset(dst, 0, (size_t)C);
+                uint32_t *dst = (uint32_t *)(void *)(pad + (size_t)(4 * i + j) * C);
+                if (ty >= 0 && y >= 0 && y < H && x >= 0 && x < W) {
+                    const int8_t *src = in + ((size_t)y * W + x) * C;
+                    for (int g = 0; g < C / 4; g++)
+                        dst[g] = kws_read_u32(src + 4 * g);
+                } else {
+                    for (int g = 0; g < C / 4; g++)
+                        dst[g] = 0;
+                }
             }
             r[i] = pad + (size_t)4 * i * C;
         }
@@ -509,6 +512,24 @@ static void output_quad_relu(const int32_t *m, const wg_chan *c, int n, size_t r
     }
 }
 
+/* output_quad_relu for a tile the image's last row or column cuts (rows or
+ * cols < 2): the outputs that lie inside. */
+KWS_NOINLINE
+static void output_quad_relu_cut(const int32_t *m, const wg_chan *c, int n, size_t row,
+                                 size_t col, int8_t *o, int rows, int cols)
+{
+    for (int j = 0; j < n; j++, m += 16, c++, o++) {
+        int32_t y[4];
+        output_transform(m, y);
+        const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
+        o[0] = finish_fast(y[0], b, mult, round, sh, 0, 127, 1);
+        if (cols > 1)
+            o[col] = finish_fast(y[1], b, mult, round, sh, 0, 127, 1);
+        if (rows > 1)
+            o[row] = finish_fast(y[2], b, mult, round, sh, 0, 127, 1);
+    }
+}
+
 /* The tile's outputs of channel c at o (its top left): all four when
  * rows, cols >= 2, else those inside the image. */
 KWS_NOINLINE
@@ -589,6 +610,11 @@ static kws_status winograd(void *scratch, size_t scratch_size, const kws_conv2d_
                     int8_t *o_t = out + (size_t)y * k.row + (size_t)x * k.col + oc + o;
                     if (relu_fast && H - y > 1 && W - x > 1) {
                         output_quad_relu(m + 64 * s, &ch[o], n, k.row, k.col, o_t);
+                        continue;
+                    }
+                    if (relu_fast) {
+                        output_quad_relu_cut(m + 64 * s, &ch[o], n, k.row, k.col, o_t, H - y,
+                                             W - x);
                         continue;
                     }
                     for (int j = 0; j < n; j++)
