@@ -59,6 +59,7 @@
  */
 #include "kws/runtime.h"
 
+#include <string.h>
 
 #include "simd_m4.h"
 
@@ -281,15 +282,11 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
             const int y = y0 + i;
             for (int j = 0; j < 4; j++) {
                 const int x = x0 + j;
-                uint32_t *dst = (uint32_t *)(void *)(pad + (size_t)(4 * i + j) * C);
-                if (ty >= 0 && y >= 0 && y < H && x >= 0 && x < W) {
-                    const int8_t *src = in + ((size_t)y * W + x) * C;
-                    for (int g = 0; g < C / 4; g++)
-                        dst[g] = kws_read_u32(src + 4 * g);
-                } else {
-                    for (int g = 0; g < C / 4; g++)
-                        dst[g] = 0;
-                }
+                int8_t *dst = pad + (size_t)(4 * i + j) * C;
+                if (ty >= 0 && y >= 0 && y < H && x >= 0 && x < W)
+                    memcpy(dst, in + ((size_t)y * W + x) * C, (size_t)C);
+                else
+                    memset(dst, 0, (size_t)C);
             }
             r[i] = pad + (size_t)4 * i * C;
         }
