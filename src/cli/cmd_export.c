@@ -43,7 +43,7 @@ static void help(void)
            "                     host computes for it; may be repeated (at most %d clips)\n"
            "  -p, --plan KIND    memory plan: fast (default: working space for Winograd\n"
            "                     convolutions, paper net 77 KB arena) or small (least\n"
-           "                     RAM: 68 KB, the first convolution direct, ~14 %% slower)\n"
+           "                     RAM: 68 KB, the first convolution direct, ~24 %% slower)\n"
            "  -h, --help         this help\n",
            KWS_CLI_DEFAULT_MODEL, KWS_EXPORT_DEFAULT_NAME, KWS_EXPORT_MAX_CLIPS);
 }
