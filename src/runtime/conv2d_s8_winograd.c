@@ -400,13 +400,13 @@ static inline void position_products_c(const uint32_t *vp, const uint32_t *up, i
     int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
     for (int k = 0; k < half; k++) {
         uint32_t v0, v1, u0, u1;
-        vp = kws_ldrd_post128(vp, &v0, &v1);
+        vp = kws_ldrd_step(vp, &v0, &v1, 32);
         up = kws_ldrd_post(up, &u0, &u1);
         a00 = kws_smlad(v0, u0, a00);
         a01 = kws_smlad(v0, u1, a01);
         a10 = kws_smlad(v1, u0, a10);
         a11 = kws_smlad(v1, u1, a11);
-        up = kws_ldrd_post248(up, &u0, &u1);
+        up = kws_ldrd_step(up, &u0, &u1, 62);
         a02 = kws_smlad(v0, u0, a02);
         a03 = kws_smlad(v0, u1, a03);
         a12 = kws_smlad(v1, u0, a12);

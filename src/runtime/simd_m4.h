@@ -30,7 +30,7 @@
  *   kws_ror(x, r)          x rotated right by r
  *   kws_pack_s8x4(...)     four int8-range values into one word (BFI)
  *   kws_ldrd_post(p, ...)  two words from p, p += 2 (LDRD, post-increment)
- *   kws_ldrd_post128(p, ...) the same, p += 32 (kws_ldrd_post248: p += 62)
+ *   kws_ldrd_step(p, ..., s) the same, p += s (2, 32 or 62)
  *   kws_rq32_apply(...)    kws_requantize in one SMLAL (see below)
  *
  * The SXTB16 pair trick: one word of four int8 values x0..x3 becomes two
@@ -70,55 +70,45 @@ static inline void kws_write_u32(void *p, uint32_t v)
 }
 
 /* Loads the word pair at p (word aligned: LDRD faults otherwise; the
- * kernels keep their tables 8-aligned) into *lo, *hi and returns p + 2. On
- * the M4 one LDRD with post-increment: GCC tuned for the M4 splits a 64-bit
- * load into two LDRs, so this one is spelled out; the "m" operand tells GCC
- * which 8 bytes it reads. */
+ * kernels keep their tables 8-aligned) into *lo, *hi and returns p + step:
+ * step 2 (the next pair), 32 or 62 words (the Winograd kernel's strided
+ * walks); any other step is taken as 2. On the M4 one LDRD with a
+ * post-index: GCC tuned for the M4 splits a 64-bit load into two LDRs, so
+ * this one is spelled out; the "m" operand tells GCC which 8 bytes it
+ * reads. Called with a constant step, the switch folds away. */
+static inline const uint32_t *kws_ldrd_step(const uint32_t *p, uint32_t *lo, uint32_t *hi,
+                                            int step)
+{
+#if KWS_M4_DSP
+    switch (step) {
+    case 32:
+        __asm__("ldrd %0, %1, [%2], #128"
+                : "=r"(*lo), "=r"(*hi), "+r"(p)
+                : "m"(*(const uint32_t(*)[2])p));
+        break;
+    case 62:
+        __asm__("ldrd %0, %1, [%2], #248"
+                : "=r"(*lo), "=r"(*hi), "+r"(p)
+                : "m"(*(const uint32_t(*)[2])p));
+        break;
+    default:
+        __asm__("ldrd %0, %1, [%2], #8"
+                : "=r"(*lo), "=r"(*hi), "+r"(p)
+                : "m"(*(const uint32_t(*)[2])p));
+        break;
+    }
+#else
+    *lo = p[0];
+    *hi = p[1];
+    p += step == 32 || step == 62 ? step : 2;
+#endif
+    return p;
+}
+
+/* The next pair: kws_ldrd_step(p, lo, hi, 2). */
 static inline const uint32_t *kws_ldrd_post(const uint32_t *p, uint32_t *lo, uint32_t *hi)
 {
-#if KWS_M4_DSP
-    __asm__("ldrd %0, %1, [%2], #8"
-            : "=r"(*lo), "=r"(*hi), "+r"(p)
-            : "m"(*(const uint32_t(*)[2])p));
-#else
-    *lo = p[0];
-    *hi = p[1];
-    p += 2;
-#endif
-    return p;
-}
-
-/* kws_ldrd_post, then p advanced by 32 words instead of 2: LDRD with a
- * post-index of 128 bytes (the Winograd kernel's strided walks). */
-static inline const uint32_t *kws_ldrd_post128(const uint32_t *p, uint32_t *lo, uint32_t *hi)
-{
-#if KWS_M4_DSP
-    __asm__("ldrd %0, %1, [%2], #128"
-            : "=r"(*lo), "=r"(*hi), "+r"(p)
-            : "m"(*(const uint32_t(*)[2])p));
-#else
-    *lo = p[0];
-    *hi = p[1];
-    p += 32;
-#endif
-    return p;
-}
-
-/* kws_ldrd_post, then p advanced by 62 words instead of 2 (LDRD with a
- * post-index of 248 bytes): the second word pair of a 4-word group whose
- * next group lies 64 words on (the Winograd kernel's weights). */
-static inline const uint32_t *kws_ldrd_post248(const uint32_t *p, uint32_t *lo, uint32_t *hi)
-{
-#if KWS_M4_DSP
-    __asm__("ldrd %0, %1, [%2], #248"
-            : "=r"(*lo), "=r"(*hi), "+r"(p)
-            : "m"(*(const uint32_t(*)[2])p));
-#else
-    *lo = p[0];
-    *hi = p[1];
-    p += 62;
-#endif
-    return p;
+    return kws_ldrd_step(p, lo, hi, 2);
 }
 
 /* ---- plain C definitions (host, and the device's reference for tests) -- */

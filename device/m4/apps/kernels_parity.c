@@ -110,19 +110,19 @@ static void test_instructions(void)
         uint32_t strided[34] __attribute__((aligned(8)));
         strided[0] = a;
         strided[1] = b;
-        p = kws_ldrd_post128(strided, &lo, &hi);
+        p = kws_ldrd_step(strided, &lo, &hi, 32);
         bad[14] += lo != a || hi != b || p != strided + 32;
         uint32_t far[64] __attribute__((aligned(8)));
         far[0] = b;
         far[1] = c;
-        p = kws_ldrd_post248(far, &lo, &hi);
+        p = kws_ldrd_step(far, &lo, &hi, 62);
         bad[15] += lo != b || hi != c || p != far + 62;
     }
     static const char *const names[16] = {"smlad", "sxtb16", "sxtb16_ror8", "sxtab16",
                                           "sxtab16_ror8", "qadd", "ssat8_usat7", "max_min_s8x4",
                                           "ror", "pack_s8x4_bfi", "ldrd_post", "msr_ge_sel",
-                                          "usada8", "sadd16_ssub16", "ldrd_post128",
-                                          "ldrd_post248"};
+                                          "usada8", "sadd16_ssub16", "ldrd_step32",
+                                          "ldrd_step62"};
     for (int k = 0; k < 16; k++)
         report(names[k], N, bad[k]);
 
@@ -145,6 +145,21 @@ static void test_instructions(void)
         }
     }
     report("smlal_requant", n, rbad);
+}
+
+/* "TAG NAME REF_FNV OUT_FNV SAME" for n output bytes of g_ref and g_fast. */
+static void report_case(const char *tag, const char *name, size_t n, int same)
+{
+    kws_m4_puts(tag);
+    kws_m4_puts(name);
+    kws_m4_putc(' ');
+    kws_m4_put_hex32(kc_fnv1a(g_ref, n));
+    kws_m4_putc(' ');
+    kws_m4_put_hex32(kc_fnv1a(g_fast, n));
+    kws_m4_putc(' ');
+    kws_m4_put_i32(same);
+    kws_m4_putc('\n');
+    g_bad += !same;
 }
 
 static int test_kernels(void)
@@ -173,33 +188,13 @@ static int test_kernels(void)
             kws_m4_putc('\n');
             return KWS_M4_EXIT_SETUP;
         }
-        const int same = memcmp(g_ref, g_fast, n + CANARY) == 0;
-        kws_m4_puts("K ");
-        kws_m4_puts(c->name);
-        kws_m4_putc(' ');
-        kws_m4_put_hex32(kc_fnv1a(g_ref, n));
-        kws_m4_putc(' ');
-        kws_m4_put_hex32(kc_fnv1a(g_fast, n));
-        kws_m4_putc(' ');
-        kws_m4_put_i32(same);
-        kws_m4_putc('\n');
-        g_bad += !same;
+        report_case("K ", c->name, n, memcmp(g_ref, g_fast, n + CANARY) == 0);
         if (!kc_winograd_takes(c))
             continue;
         memset(g_fast, 0x5A, n + CANARY);
         memset(g_scratch, 0xA5, sizeof g_scratch);
         kws_status s3 = kc_run_winograd(c, &d, g_scratch, g_fast);
-        const int wsame = s3 == KWS_OK && memcmp(g_ref, g_fast, n + CANARY) == 0;
-        kws_m4_puts("W ");
-        kws_m4_puts(c->name);
-        kws_m4_putc(' ');
-        kws_m4_put_hex32(kc_fnv1a(g_ref, n));
-        kws_m4_putc(' ');
-        kws_m4_put_hex32(kc_fnv1a(g_fast, n));
-        kws_m4_putc(' ');
-        kws_m4_put_i32(wsame);
-        kws_m4_putc('\n');
-        g_bad += !wsame;
+        report_case("W ", c->name, n, s3 == KWS_OK && memcmp(g_ref, g_fast, n + CANARY) == 0);
     }
     return KWS_M4_EXIT_OK;
 }
