@@ -111,25 +111,25 @@ int kws_conv2d_s8_winograd_chunk(const kws_conv2d_dims *d, size_t scratch_size)
     return (int)(n & ~(size_t)3);
 }
 
-/* Instruction counts per 2x2 tile measured on the M4
- * (bench/device/bench_m4_kernels.sh, profile_m4.sh): direct ~38 per output
- * and input channel (4 pixels x 9 taps at ~0.95 MAC per instruction);
- * Winograd ~17 for the products, ~53 per input channel and pass for the
- * input transform, ~119 per output channel for the output transform and
- * requantization. */
+/* Instruction counts per 2x2 tile on the M4, from the paper network's
+ * layers (bench/device/bench_m4_kernels.sh, profile_m4.sh): direct ~38 per
+ * output and input channel (4 pixels x 9 taps at ~0.95 MAC per
+ * instruction); Winograd ~13 for the products, ~50 per input channel and
+ * pass for the input transform, ~69 per output channel for the output
+ * transform and requantization. */
 int kws_conv2d_s8_winograd_pays(const kws_conv2d_dims *d, int chunk)
 {
     if (!wg_supported(d) || chunk < 4)
         return 0;
     const long cin = d->in_c, cout = d->out_c, passes = (cout + chunk - 1) / chunk;
-    const long wino = 17 * cout * cin + 53 * passes * cin + 119 * cout;
+    const long wino = 13 * cout * cin + 50 * passes * cin + 69 * cout;
     return 10 * wino < 9 * 38 * cout * cin;
 }
 
 /* ---- transforms on int16 pairs (two channels at once) --------------------- */
 
-/* G' g G'^T of one channel pair: g[i * 3 + j] the 3x3 taps, u[p * stride]
- * the 16 results. */
+/* G' g G'^T of one channel pair: g[i * 3 + j] the 3x3 taps; result (i, j)
+ * of the 4x4 at u[(4j + i) * stride] (column by column, as the input's). */
 static void weight_transform(const uint32_t g[9], uint32_t *u, size_t stride)
 {
     uint32_t t[12]; /* G' g: 4 rows x 3 columns */
@@ -210,18 +210,18 @@ static void transform_weights(const wg_weights *weights, int cin, int oc, int nc
     }
 }
 
-/* One row i of B^T d B for both halves of a 4-channel group: the column
- * pass's row i is f_j = x(a, j) + sgn * x(b, j) over the patch rows a, b
- * (row 0: d0 - d2, 1: d1 + d2, 2: d2 - d1, 3: d1 - d3), taken from the
- * words ra[j * cs], rb[j * cs]; then the row pass (f B) into positions
- * (i, 0 .. 3) of the tile, q = 4j + i: v[0], v[8], v[16], v[24] (v already
- * at row i) for channels (0, 2), 32 words on for channels (1, 3). */
 KWS_ALWAYS_INLINE
 static inline uint32_t add_or_sub16(uint32_t a, uint32_t b, int add)
 {
     return add ? kws_sadd16(a, b) : kws_ssub16(a, b);
 }
 
+/* One row i of B^T d B for both halves of a 4-channel group: the column
+ * pass's row i is f_j = x(a, j) + sgn * x(b, j) over the patch rows a, b
+ * (row 0: d0 - d2, 1: d1 + d2, 2: d2 - d1, 3: d1 - d3), taken from the
+ * words ra[j * cs], rb[j * cs]; then the row pass (f B) into positions
+ * (i, 0 .. 3) of the tile, q = 4j + i: v[0], v[8], v[16], v[24] (v already
+ * at row i) for channels (0, 2), 32 words on for channels (1, 3). */
 KWS_ALWAYS_INLINE
 static inline void patch_row(const int8_t *ra, const int8_t *rb, size_t cs, int add,
                              uint32_t *v)
