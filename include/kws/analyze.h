@@ -71,6 +71,12 @@
  *   RAM = window + arena. Kernel scratch is 0 (reference kernels); stacks,
  *   the audio ring and the front end's work buffers are measured by the
  *   device build.
+ *   device arena      integer models: what the runtime's memory plan
+ *                     (kws_imodel_plan) gives the fast kernels - the arena
+ *                     above plus the convs' working space (Winograd) between
+ *                     the ping-pong sides - with the fast plan (the default
+ *                     of kws export) and the small one; equal to the
+ *                     converted model's arena_size (tested)
  *
  * ---- MACC ------------------------------------------------------------------
  * conv2d: H * W * Cout * k * k * Cin; dense: K * N (kws_layer_spec.macs,
@@ -127,6 +133,10 @@ typedef struct {
     size_t window_bytes;          /* MFCC window (float) */
     size_t ram_bytes;             /* window + arena_bytes */
     size_t ram_no_reuse;          /* window + act_sum */
+    size_t plan_fast_bytes;       /* integer models: the runtime's arena with the
+                                     fast kernels' working space (kws_imodel_plan,
+                                     KWS_PLAN_FAST); 0 for a float model */
+    size_t plan_small_bytes;      /* the same, KWS_PLAN_SMALL */
 } kws_analysis;
 
 typedef struct {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kws/analyze.h"
+#include "kws/imodel.h"
 #include "kws/quant_params.h"
 #include "kws/runtime.h"
 
@@ -67,6 +68,51 @@ static void keras_name(char *buf, size_t size, const char *base, int *counter)
     else
         snprintf(buf, size, "%s_%d", base, *counter);
     ++*counter;
+}
+
+/* The integer runtime's arena for rows of an integer model: the op list
+ * the converter makes of them (conv / binary conv with ReLU fused, pool,
+ * batch norm in place, dense / binary dense, int32 logits when the last
+ * layer is a=float), laid out by kws_imodel_plan. */
+static size_t plan_arena(const kws_topology *t, const kws_analysis *a, kws_plan_kind plan)
+{
+    static kws_iop ops[KWS_ANALYZE_MAX_ROWS]; /* host tool, one call at a time */
+    kws_imodel m;
+    memset(&m, 0, sizeof m);
+    memset(ops, 0, sizeof ops);
+    int n = 0, in_c = 0, in_h = 0, in_w = 0;
+    for (int k = 0; k < a->n_rows; k++) {
+        const kws_analyze_row *r = &a->rows[k];
+        if (r->kind == KWS_AOP_INPUT) {
+            m.in_c = in_c = r->out_c, m.in_h = in_h = r->out_h, m.in_w = in_w = r->out_w;
+            continue;
+        }
+        kws_iop *op = &ops[n++];
+        op->in_h = in_h, op->in_w = in_w, op->in_c = in_c;
+        op->out_h = r->out_h, op->out_w = r->out_w, op->out_c = r->out_c;
+        switch (r->kind) {
+        case KWS_AOP_CONV2D:
+            op->kind = r->wq == KWS_QW_BINARY ? KWS_IOP_CONV2D_BIN : KWS_IOP_CONV2D;
+            op->kernel = t->layers[r->layer].kernel;
+            break;
+        case KWS_AOP_DENSE:
+            op->kind = r->wq == KWS_QW_BINARY ? KWS_IOP_DENSE_BIN : KWS_IOP_DENSE;
+            op->in_h = op->in_w = 1, op->in_c = in_c * in_h * in_w;
+            op->out_s32 = k == a->n_rows - 1 && r->aq == KWS_QA_FLOAT;
+            break;
+        case KWS_AOP_MAXPOOL:
+            op->kind = KWS_IOP_MAXPOOL;
+            break;
+        default:
+            op->kind = KWS_IOP_AFFINE;
+            break;
+        }
+        in_c = r->out_c, in_h = r->out_h, in_w = r->out_w;
+    }
+    m.n_ops = n;
+    m.ops = ops;
+    kws_imodel_plan(&m, ops, plan);
+    return m.arena_size;
 }
 
 kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
@@ -191,6 +237,11 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
     }
     a->ram_bytes = a->window_bytes + a->arena_bytes;
     a->ram_no_reuse = a->window_bytes + a->act_sum;
+    a->plan_fast_bytes = a->plan_small_bytes = 0;
+    if (integer_model) {
+        a->plan_fast_bytes = plan_arena(t, a, KWS_PLAN_FAST);
+        a->plan_small_bytes = plan_arena(t, a, KWS_PLAN_SMALL);
+    }
     return KWS_OK;
 }
 

@@ -115,6 +115,11 @@ void kws_analysis_print(FILE *f, const kws_analysis *a, const char *label, const
             grp(b4, sizeof b4, pk_in), grp(b5, sizeof b5, pk->act_bytes));
     fprintf(f, "     without buffer reuse: %s B = %.2f KiB (window + every activation)\n",
             grp(b1, sizeof b1, a->ram_no_reuse), a->ram_no_reuse / KIB);
+    if (a->plan_fast_bytes)
+        fprintf(f, "     on the device (kws_imodel_plan: the convs' working space between the "
+                   "sides): arena %s B with the fast plan (kws export's default), %s B with "
+                   "--plan small\n",
+                grp(b1, sizeof b1, a->plan_fast_bytes), grp(b2, sizeof b2, a->plan_small_bytes));
     uint64_t bn = 0;
     for (int k = 0; k < a->n_rows; k++)
         if (a->rows[k].kind == KWS_AOP_BN)

@@ -89,6 +89,11 @@ static void check_analyze(const kws_topology *topo, kws_quant_mode mode, const k
     CHECK_EQ_INT(an.weight_bytes, b.weights);
     CHECK_EQ_INT(an.bias_bytes, b.biases);
     CHECK_EQ_INT(an.param_bytes, b.requant + b.affine);
+    /* the device arena analyze reports is the converted model's (fast plan) */
+    printf("  analyze device arena %zu B (fast plan), %zu B (small); converted model %zu B\n",
+           an.plan_fast_bytes, an.plan_small_bytes, kws_imodel_arena_size(m));
+    CHECK_EQ_INT(an.plan_fast_bytes, kws_imodel_arena_size(m));
+    CHECK(an.plan_small_bytes > 0 && an.plan_small_bytes <= an.plan_fast_bytes);
 }
 
 static void test_paper(const char *label, const kws_topology *topo, kws_quant_mode mode,
