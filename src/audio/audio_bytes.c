@@ -41,8 +41,13 @@ kws_status kws_audio_bytes_open_file(kws_audio_bytes *b, const char *path, kws_e
     if (s != KWS_OK)
         return s;
     FILE *f = fopen(path, "rb");
-    if (!f)
+    if (!f) {
+        /* gone between stat and fopen (a data set moved away mid-run): the
+         * same message as above */
+        if (errno == ENOENT)
+            return kws_error_set(err, KWS_ERR_IO, "%s: no such file", path);
         return kws_error_set(err, KWS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
     /* fstat the open file: the path may have been replaced in between. */
     if (fstat(fileno(f), &st) != 0) {
         int e = errno;
