@@ -339,6 +339,21 @@ static void test_conv_winograd(void)
     CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 6), 0);
     CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 0), 0);
 
+    /* where it pays: the paper's convs with 16 channels a pass; not with a
+     * single output channel, nor with 4 channels a pass over 64 outputs of 4
+     * inputs (16 input transforms per tile); never for an unsupported shape */
+    static const int wdims[5][4] = {{38, 55, 16, 16}, {19, 27, 16, 32}, {19, 27, 32, 32},
+                                    {9, 13, 32, 64}, {9, 13, 64, 64}};
+    for (int i = 0; i < 5; i++) {
+        kws_conv2d_dims pd = {wdims[i][0], wdims[i][1], wdims[i][2], wdims[i][3], 3};
+        CHECK(kws_conv2d_s8_winograd_pays(&pd, 16));
+    }
+    kws_conv2d_dims one = {9, 9, 4, 1, 3}, thin = {9, 9, 4, 64, 3}, k5 = {9, 9, 16, 16, 5};
+    CHECK(!kws_conv2d_s8_winograd_pays(&one, 4));
+    CHECK(!kws_conv2d_s8_winograd_pays(&thin, 4));
+    CHECK(!kws_conv2d_s8_winograd_pays(&k5, 16));
+    CHECK(!kws_conv2d_s8_winograd_pays(&d5, 2));
+
     /* what it refuses */
     int8_t in[4 * 4 * 8] = {0}, wt[2 * 9 * 8] = {0}, out[4 * 4 * 2];
     static uint64_t scratch[4096];
