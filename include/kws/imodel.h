@@ -48,7 +48,7 @@
  * and Winograd's transforms (kws_conv2d_s8_winograd). Most convs already have
  * room there (small tensors late in the network); S covers the rest:
  *
- *   KWS_PLAN_FAST   (default) every int8 3x3 conv that Winograd speeds up
+ *   KWS_PLAN_FAST   (default) every 3x3 conv that Winograd speeds up
  *                   gets room for >= 16 output channels per weight pass;
  *   KWS_PLAN_SMALL  the least RAM: only what the direct fast kernels need.
  *
@@ -217,7 +217,7 @@ typedef enum {
     KWS_KERNELS_REFERENCE
 } kws_kernel_set;
 
-/* kws_imodel_run with the kernels chosen. KWS_KERNELS_FAST: an int8 3x3
+/* kws_imodel_run with the kernels chosen. KWS_KERNELS_FAST: a 3x3
  * conv runs by Winograd when its work area (kws_iop_work_area) holds a
  * chunk of output channels that makes it faster
  * (kws_conv2d_s8_winograd_pays), else the direct fast kernel; a conv (int8

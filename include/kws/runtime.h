@@ -24,9 +24,9 @@
  *   kws_maxpool2d_s8   (same scale in and out: max commutes with requant)
  *   kws_channel_affine_s8   (the batch norm as y = requant(x * m_c + b_c))
  *
- * (an int8 3x3 conv may also run as kws_conv2d_s8_winograd: the same
- * integers with 2.25x fewer multiplies), then flatten (a no-op in HWC
- * order; the exporter permutes dense columns),
+ * (a 3x3 conv may also run as kws_conv2d_s8_winograd or its binary twin:
+ * the same integers with 2.25x fewer multiplies), then flatten (a no-op in
+ * HWC order; the exporter permutes dense columns),
  * kws_dense_s8 or kws_dense_binary_s8, and kws_dense_s8 for the logits.
  */
 #ifndef KWS_RUNTIME_H

@@ -178,9 +178,9 @@ size_t kws_iop_work_area(const kws_imodel *m, const kws_iop *op, size_t *size)
 }
 
 /* fast: the ..._fast kernels (kws/runtime.h) in the op's work area
- * (kws_iop_work_area); an int8 3x3 conv by Winograd when the area holds a
- * chunk that pays. A conv whose fast kernel's scratch does not fit runs
- * the reference kernel. */
+ * (kws_iop_work_area); a 3x3 conv (int8 or binary weights) by Winograd
+ * when the area holds a chunk that pays. A conv whose fast kernel's
+ * scratch does not fit runs the reference kernel. */
 static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, int fast)
 {
     const int8_t *in = base + op->in_off;
