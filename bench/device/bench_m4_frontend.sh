@@ -33,12 +33,7 @@ make -s -C "$ROOT/device/m4" BUILD="$BUILD" plugin >/dev/null
 elf=$BUILD/mps2-an386/bench_frontend.elf
 out=$BUILD/bench_frontend.out
 counts=$BUILD/bench_frontend.icount
-prof=$BUILD/bench_frontend.profile
-"$ROOT/device/m4/scripts/run_qemu.sh" --timeout 300 --plugin "$BUILD/qemu_icount/icount.so" \
-    --icount-out "$counts" --profile-out "$prof" "$elf" >"$out"
-"${CROSS}objdump" -d "$elf" >"$BUILD/bench_frontend.dis"
-"$BUILD/qemu_icount/m4_cycles" "$BUILD/bench_frontend.dis" "$prof" \
-    $(awk '$1 == "@region" { print $2 }' "$out") >"$BUILD/bench_frontend.cycles"
+run_profiled "$elf" "$BUILD/bench_frontend" 300
 
 echo "kws MFCC front end on a Cortex-M4F (QEMU mps2-an386, TCG plugin instruction count)"
 echo "config: 16 kHz, frame 512, hop 256 (16 ms), 40 mels, 38 MFCCs, window 55 columns"

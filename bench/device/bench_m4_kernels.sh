@@ -51,13 +51,7 @@ make -s -j2 -C "$ROOT/device/m4" BUILD="$BUILD" BOARD=mps2-an386 \
 elf=$BUILD/mps2-an386/bench_kernels.elf
 out=$BUILD/bench_kernels.out
 counts=$BUILD/bench_kernels.icount
-prof=$BUILD/bench_kernels.profile
-"$ROOT/device/m4/scripts/run_qemu.sh" --timeout 600 --plugin "$BUILD/qemu_icount/icount.so" \
-    --icount-out "$counts" --profile-out "$prof" "$elf" >"$out"
-# cycles per region from the instruction-level timing model
-"${CROSS}objdump" -d "$elf" >"$BUILD/bench_kernels.dis"
-"$BUILD/qemu_icount/m4_cycles" "$BUILD/bench_kernels.dis" "$prof" \
-    $(awk '$1 == "@region" { print $2 }' "$out") >"$BUILD/bench_kernels.cycles"
+run_profiled "$elf" "$BUILD/bench_kernels" # + cycles per region by the M4 timing model
 
 echo "kws integer kernels on a Cortex-M4 (QEMU mps2-an386, TCG plugin instruction count)"
 echo "paper network (models/paper.kwsnet), HWC int8, random weights, conv-like multipliers"

@@ -80,11 +80,7 @@ for m in "${models[@]}"; do
     done
     m4 BOARD=stm32l496 MODEL_DIR="$W/export" infer-stack >"$W/stack.txt"
     elf=$BUILD/mps2-an386/kws_infer.elf
-    "$ROOT/device/m4/scripts/run_qemu.sh" --timeout 600 --plugin "$BUILD/qemu_icount/icount.so" \
-        --icount-out "$W/icount.txt" --profile-out "$W/profile.txt" "$elf" >"$W/run.out"
-    "${CROSS}objdump" -d "$elf" >"$W/kws_infer.dis"
-    "$BUILD/qemu_icount/m4_cycles" "$W/kws_infer.dis" "$W/profile.txt" \
-        $(awk '$1 == "@region" { print $2 }' "$W/run.out") >"$W/cycles.txt"
+    run_profiled "$elf" "$W/run" # run.out, run.icount, run.cycles
     "$ROOT/device/m4/scripts/mem_parts.sh" "$ROOT" "$BUILD/stm32l496/kws_infer.map" >"$W/parts.tsv"
     read -r text data bss _ < <("${CROSS}size" "$BUILD/stm32l496/kws_infer.elf" | awk 'NR == 2')
     read -r btext bdata _ < <("${CROSS}size" "$BUILD/stm32l496/kws_infer_base.elf" | awk 'NR == 2')
@@ -116,7 +112,7 @@ for m in "${models[@]}"; do
             printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", median("inference"), median("frontend"),
                    median("mfcc_hop"), median("inference", 1), median("inference", 2),
                    median("inference", 3), median("mfcc_hop", 2)
-        }' "$W/run.out" "$W/icount.txt" "$W/cycles.txt")
+        }' "$W/run.out" "$W/run.icount" "$W/run.cycles")
     flash=$((text + data - clipb))
     ramt=$((data + bss))
     echo "== $label ($m)"

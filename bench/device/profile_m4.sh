@@ -23,8 +23,7 @@ make -s -j2 -C "$ROOT/device/m4" BUILD="$BUILD" BOARD=mps2-an386 \
     "$BUILD/mps2-an386/$APP.elf" plugin >/dev/null
 elf=$BUILD/mps2-an386/$APP.elf
 prof=$BUILD/$APP.profile
-"$ROOT/device/m4/scripts/run_qemu.sh" --timeout 600 --plugin "$BUILD/qemu_icount/icount.so" \
-    --icount-out "$BUILD/$APP.icount" --profile-out "$prof" "$elf" >/dev/null
+run_profiled "$elf" "$BUILD/$APP"
 
 echo "instructions per function, $APP on QEMU mps2-an386 (whole run)"
 "${CROSS}nm" -n "$elf" | awk '$2 ~ /^[tTwW]$/ { print $1, $3 }' |
@@ -48,6 +47,4 @@ echo "instructions per function, $APP on QEMU mps2-an386 (whole run)"
         close("sort -rn | head -" top)
         printf "%14d total\n", total
     }' - "$prof"
-"${CROSS}objdump" -d "$elf" >"$BUILD/$APP.dis"
-"$BUILD/qemu_icount/m4_cycles" "$BUILD/$APP.dis" "$prof" |
-    awk '{ printf "cycle estimate (m4_cycles, whole run): %.1f M (P = 1) .. %.1f M (P = 3), CPI %.2f .. %.2f\n", $4 / 1e6, $6 / 1e6, $4 / $3, $6 / $3 }'
+awk '$2 == "all" { printf "cycle estimate (m4_cycles, whole run): %.1f M (P = 1) .. %.1f M (P = 3), CPI %.2f .. %.2f\n", $4 / 1e6, $6 / 1e6, $4 / $3, $6 / $3 }' "$BUILD/$APP.cycles"
