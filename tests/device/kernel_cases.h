@@ -286,8 +286,9 @@ static inline kws_status kc_run(const kc_case *c, const kc_data *d, int fast, vo
     return KWS_ERR_ARG;
 }
 
-/* Scratch the Winograd runs get (kc_run_winograd): enough for a chunk of
- * at least 2 output channels of every paper conv with Cin % 4 == 0. */
+/* Scratch of the Winograd parity runs (kernels_parity and its host check):
+ * enough for a chunk of at least 4 output channels of every paper conv with
+ * Cin % 4 == 0. */
 #define KC_WINO_SCRATCH (16 * 1024)
 
 /* Whether the Winograd kernels take case c (a 3x3 conv, int8 or binary
@@ -300,9 +301,9 @@ static inline int kc_winograd_takes(const kc_case *c)
 }
 
 /* Case c through kws_conv2d_s8_winograd or kws_conv2d_binary_s8_winograd;
- * scratch: KC_WINO_SCRATCH bytes, 8-byte aligned. */
+ * scratch: scratch_size bytes, 8-byte aligned. */
 static inline kws_status kc_run_winograd(const kc_case *c, const kc_data *d, void *scratch,
-                                         int8_t *out)
+                                         size_t scratch_size, int8_t *out)
 {
     const kws_conv2d_dims cd = kc_conv_dims(c);
     kws_requant_out q;
@@ -310,9 +311,9 @@ static inline kws_status kc_run_winograd(const kc_case *c, const kc_data *d, voi
     q.act_min = c->act_min;
     q.act_max = c->act_max;
     if (c->kind == KC_CONV_BIN)
-        return kws_conv2d_binary_s8_winograd(scratch, KC_WINO_SCRATCH, &cd, &q, d->in,
-                                             d->weight, d->bias, out);
-    return kws_conv2d_s8_winograd(scratch, KC_WINO_SCRATCH, &cd, &q, d->in,
+        return kws_conv2d_binary_s8_winograd(scratch, scratch_size, &cd, &q, d->in, d->weight,
+                                             d->bias, out);
+    return kws_conv2d_s8_winograd(scratch, scratch_size, &cd, &q, d->in,
                                   (const int8_t *)d->weight, d->bias, out);
 }
 

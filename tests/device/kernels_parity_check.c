@@ -75,7 +75,7 @@ static int check(const char *device_output, kc_data *d)
         if (!kc_winograd_takes(&kc_cases[i]))
             continue;
         kc_generate(&kc_cases[i], d);
-        if (kc_run_winograd(&kc_cases[i], d, g_scratch, g_out) != KWS_OK ||
+        if (kc_run_winograd(&kc_cases[i], d, g_scratch, sizeof g_scratch, g_out) != KWS_OK ||
             kc_fnv1a(g_out, kc_out_bytes(&kc_cases[i])) != ref[i]) {
             printf("FAIL host: %s Winograd != reference\n", kc_cases[i].name);
             fail = 1;

@@ -134,21 +134,12 @@ static int bench_winograd(const kc_data *d, int8_t *out)
         if (chunk < 4)
             continue;
         kc_generate(c, d);
-        kws_requant_out q;
-        q.rq = d->rq;
-        q.act_min = c->act_min;
-        q.act_max = c->act_max;
         kws_status st = kc_run(c, d, 1, scratch, direct);
         put_line("W ", c->name, kc_macs(c), (uint32_t)chunk);
         char name[48];
         join(name, sizeof name, "wino:", c->name);
         int seq = kws_m4_region_begin(name);
-        if (c->kind == KC_CONV_BIN)
-            st |= kws_conv2d_binary_s8_winograd(scratch, WINO_SCRATCH_BYTES, &cd, &q, d->in,
-                                                d->weight, d->bias, out);
-        else
-            st |= kws_conv2d_s8_winograd(scratch, WINO_SCRATCH_BYTES, &cd, &q, d->in,
-                                         (const int8_t *)d->weight, d->bias, out);
+        st |= kc_run_winograd(c, d, scratch, WINO_SCRATCH_BYTES, out);
         kws_m4_region_end(seq);
         if (st != KWS_OK || memcmp(out, direct, kc_out_bytes(c)) != 0) {
             kws_m4_puts("ERROR bench: Winograd differs from the direct kernel on ");

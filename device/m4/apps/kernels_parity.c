@@ -193,7 +193,7 @@ static int test_kernels(void)
             continue;
         memset(g_fast, 0x5A, n + CANARY);
         memset(g_scratch, 0xA5, sizeof g_scratch);
-        kws_status s3 = kc_run_winograd(c, &d, g_scratch, g_fast);
+        kws_status s3 = kc_run_winograd(c, &d, g_scratch, sizeof g_scratch, g_fast);
         report_case("W ", c->name, n, s3 == KWS_OK && memcmp(g_ref, g_fast, n + CANARY) == 0);
     }
     return KWS_M4_EXIT_OK;
