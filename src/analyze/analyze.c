@@ -1,6 +1,7 @@
 /* analyze.c - per-layer ROM / RAM / MACC accounting of a topology
  * (formulas in kws/analyze.h; byte formats from docs/quantization.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kws/analyze.h"
@@ -73,13 +74,14 @@ static void keras_name(char *buf, size_t size, const char *base, int *counter)
 /* The integer runtime's arena for rows of an integer model: the op list
  * the converter makes of them (conv / binary conv with ReLU fused, pool,
  * batch norm in place, dense / binary dense, int32 logits when the last
- * layer is a=float), laid out by kws_imodel_plan. */
+ * layer is a=float), laid out by kws_imodel_plan. 0 if out of memory. */
 static size_t plan_arena(const kws_topology *t, const kws_analysis *a, kws_plan_kind plan)
 {
-    static kws_iop ops[KWS_ANALYZE_MAX_ROWS]; /* host tool, one call at a time */
+    kws_iop *ops = calloc((size_t)a->n_rows, sizeof *ops);
+    if (!ops)
+        return 0;
     kws_imodel m;
     memset(&m, 0, sizeof m);
-    memset(ops, 0, sizeof ops);
     int n = 0, in_c = 0, in_h = 0, in_w = 0;
     for (int k = 0; k < a->n_rows; k++) {
         const kws_analyze_row *r = &a->rows[k];
@@ -112,6 +114,7 @@ static size_t plan_arena(const kws_topology *t, const kws_analysis *a, kws_plan_
     m.n_ops = n;
     m.ops = ops;
     kws_imodel_plan(&m, ops, plan);
+    free(ops);
     return m.arena_size;
 }
 
