@@ -44,8 +44,9 @@
  * weights are split the same way, so one SMLAD adds two channels. One
  * channel pair's 16 positions are consecutive words, so the transforms
  * store at constant offsets. The products of a position, per channel pair:
- * LDRD (two tiles), LDRD (outputs 0, 1), 4 SMLAD, LDRD (outputs 2, 3),
- * 4 SMLAD - 17 cycles for 16 multiplies, each worth 2.25 direct MACs. Its
+ * 4 LDR (two tiles, outputs 0 and 1), 4 SMLAD, 2 LDR (outputs 2, 3), 4 SMLAD
+ * - 16 cycles for 16 multiplies, each worth 2.25 direct MACs (LDRs next to
+ * each other pipeline, 1 cycle after the first; an LDRD takes 3). Its
  * 14 live registers are all the M4 has: GCC spills them, so on the M4 that
  * loop is inline assembly (block_products_asm), its C twin the definition
  * (position_products_c: the host, -O0, Cin % 16 != 0).
@@ -299,7 +300,7 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
 /* One position's products, two tiles x four output channels, over half
  * channel pairs: m[16 (4t + o)] = sum_k v(k, t) u(k, o), v stepping 32
  * words per channel pair (vp), u 64 (up: its 4 outputs side by side). Per
- * channel pair 3 LDRD and 8 SMLAD: 17 cycles for 16 multiplies. */
+ * channel pair 6 loads and 8 SMLAD: 16 cycles for 16 multiplies. */
 #if KWS_M4_DSP && defined(__OPTIMIZE__)
 /* The Cortex-M4 version of block_products for half % 8 == 0 (Cin 16, 32,
  * 64, ...): per position the 8 accumulators, the two tiles' and two
@@ -328,25 +329,31 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
     st.v_back = half * 128 - 8;  /* bytes: half channel pairs on, back to the next position */
     st.u_back = half * 256 - 16;
 #define WG_ASM_STEP                                                                      \
-    "ldrd %[v0], %[v1], [%[vp]], #128\n\t"                                               \
-    "ldrd %[u0], %[u1], [%[up]], #8\n\t"                                                 \
+    "ldr %[v1], [%[vp], #4]\n\t"                                                        \
+    "ldr %[v0], [%[vp]], #128\n\t"                                                      \
+    "ldr %[u1], [%[up], #4]\n\t"                                                        \
+    "ldr %[u0], [%[up]], #8\n\t"                                                        \
     "smlad %[a00], %[v0], %[u0], %[a00]\n\t"                                             \
     "smlad %[a01], %[v0], %[u1], %[a01]\n\t"                                             \
     "smlad %[a10], %[v1], %[u0], %[a10]\n\t"                                             \
     "smlad %[a11], %[v1], %[u1], %[a11]\n\t"                                             \
-    "ldrd %[u0], %[u1], [%[up]], #248\n\t"                                               \
+    "ldr %[u1], [%[up], #4]\n\t"                                                        \
+    "ldr %[u0], [%[up]], #248\n\t"                                                      \
     "smlad %[a02], %[v0], %[u0], %[a02]\n\t"                                             \
     "smlad %[a03], %[v0], %[u1], %[a03]\n\t"                                             \
     "smlad %[a12], %[v1], %[u0], %[a12]\n\t"                                             \
     "smlad %[a13], %[v1], %[u1], %[a13]\n\t"
     __asm__ volatile("3:\n\t"
-                     "ldrd %[v0], %[v1], [%[vp]], #128\n\t"
-                     "ldrd %[u0], %[u1], [%[up]], #8\n\t"
+                     "ldr %[v1], [%[vp], #4]\n\t"
+                     "ldr %[v0], [%[vp]], #128\n\t"
+                     "ldr %[u1], [%[up], #4]\n\t"
+                     "ldr %[u0], [%[up]], #8\n\t"
                      "smuad %[a00], %[v0], %[u0]\n\t"
                      "smuad %[a01], %[v0], %[u1]\n\t"
                      "smuad %[a10], %[v1], %[u0]\n\t"
                      "smuad %[a11], %[v1], %[u1]\n\t"
-                     "ldrd %[u0], %[u1], [%[up]], #248\n\t"
+                     "ldr %[u1], [%[up], #4]\n\t"
+                     "ldr %[u0], [%[up]], #248\n\t"
                      "smuad %[a02], %[v0], %[u0]\n\t"
                      "smuad %[a03], %[v0], %[u1]\n\t"
                      "smuad %[a12], %[v1], %[u0]\n\t"
