@@ -316,9 +316,10 @@ static void conv_c4(const kws_conv2d_dims *d, const kws_requant_out *q, const in
 enum { REC = 10 };
 
 /* One output: the channel record at *r against the patch p0..p4; advances
- * *r to the next record. Returns the requantized value, not yet clamped. */
+ * *r to the next record. Returns the requantized value, not yet clamped, or
+ * with relu its ReLU output (kws_rq32_relu: clamped to [0, 127]). */
 static inline int32_t c1k3_out(const uint32_t **r, uint32_t p0, uint32_t p1, uint32_t p2,
-                               uint32_t p3, uint32_t p4)
+                               uint32_t p3, uint32_t p4, int relu)
 {
     uint32_t w0, w1, w2, w3, w4, bias, mult, round, sh, pad;
     *r = kws_ldrd_post(*r, &w0, &w1);
@@ -332,6 +333,8 @@ static inline int32_t c1k3_out(const uint32_t **r, uint32_t p0, uint32_t p1, uin
     a = kws_smlad(p2, w2, a);
     a = kws_smlad(p3, w3, a);
     a = kws_smlad(p4, w4, a);
+    if (relu)
+        return kws_rq32_relu(a, (int32_t)mult, (int32_t)round, (int32_t)sh);
     return kws_rq32_apply(a, (int32_t)mult, (int32_t)round, (int32_t)sh);
 }
 
@@ -346,7 +349,7 @@ static void c1k3_row_relu(const uint32_t *rec, int Co, const uint32_t *ab, const
         const uint32_t p3 = kws_read_u32(cr + x), p4 = kws_read_u32(cr + x + 2);
         const uint32_t *r = rec;
         for (int8_t *o = o_row + (size_t)x * Co, *oe = o + Co; o != oe; o++)
-            *o = (int8_t)kws_usat7(c1k3_out(&r, p0, p1, p2, p3, p4));
+            *o = (int8_t)c1k3_out(&r, p0, p1, p2, p3, p4, 1);
     }
 }
 
@@ -360,7 +363,7 @@ static void c1k3_row_clamp(const uint32_t *rec, int Co, const uint32_t *ab, cons
         const uint32_t p3 = kws_read_u32(cr + x), p4 = kws_read_u32(cr + x + 2);
         const uint32_t *r = rec;
         for (int8_t *o = o_row + (size_t)x * Co, *oe = o + Co; o != oe; o++) {
-            const int32_t v = c1k3_out(&r, p0, p1, p2, p3, p4);
+            const int32_t v = c1k3_out(&r, p0, p1, p2, p3, p4, 0);
             *o = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
     }

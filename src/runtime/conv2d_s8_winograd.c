@@ -448,8 +448,9 @@ static void block_products(const uint32_t *v, const uint32_t *u, int half, int32
 
 /* What the output stage needs per output channel, set once per chunk. */
 typedef struct {
-    int32_t b;      /* bias */
-    kws_rq32 r;     /* the SMLAL requantization (when the chunk's fast) */
+    int32_t b;      /* bias (4 b in a ReLU chunk: relu4_form) */
+    kws_rq32 r;     /* the SMLAL requantization (when the chunk's fast;
+                       round and sh times-4 form in a ReLU chunk) */
     kws_requant rq;
 } wg_chan;
 
@@ -470,15 +471,18 @@ static inline int8_t finish(int32_t y4, const wg_chan *c, const wg_outs *k)
     return (int8_t)(y < k->lo ? k->lo : y > k->hi ? k->hi : y);
 }
 
-/* A^T M A: the 2x2 outputs times 4, y[2r + s], of the 4x4 products M
- * stored column by column, m[4j + i] = M[i][j]. A^T M first, column j at
- * a time (four consecutive words): t_j = M0j + M1j + M2j and
- * u_j = M1j - M2j - M3j. */
+/* A^T M A + b4: the 2x2 outputs times 4, y[2r + s], of the 4x4 products M
+ * stored column by column, m[4j + i] = M[i][j], each plus b4. A^T M first,
+ * column j at a time (four consecutive words): t_j = M0j + M1j + M2j and
+ * u_j = M1j - M2j - M3j. M11 is the one product all four outputs take with
+ * weight +1 (row 1 and column 1 of A^T are both (1, 1)), so b4 is added to
+ * it once. */
 KWS_ALWAYS_INLINE
-static inline void output_transform(const int32_t *m, int32_t y[4])
+static inline void output_transform(const int32_t *m, int32_t b4, int32_t y[4])
 {
+    const int32_t m11 = m[5] + b4;
     const int32_t t0 = m[0] + m[1] + m[2], u0 = m[1] - m[2] - m[3];
-    const int32_t t1 = m[4] + m[5] + m[6], u1 = m[5] - m[6] - m[7];
+    const int32_t t1 = m[4] + m11 + m[6], u1 = m11 - m[6] - m[7];
     const int32_t t2 = m[8] + m[9] + m[10], u2 = m[9] - m[10] - m[11];
     const int32_t t3 = m[12] + m[13] + m[14], u3 = m[13] - m[14] - m[15];
     y[0] = t0 + t1 + t2;
@@ -489,30 +493,37 @@ static inline void output_transform(const int32_t *m, int32_t y[4])
 
 KWS_ALWAYS_INLINE
 static inline int8_t finish_fast(int32_t y4, int32_t b, int32_t mult, int32_t round, int32_t sh,
-                                 int32_t lo, int32_t hi, int relu)
+                                 int32_t lo, int32_t hi)
 {
     int32_t r = kws_rq32_apply(b + (y4 >> 2), mult, round, sh); /* y4 = 4 * the sum: exact */
-    if (relu)
-        return (int8_t)kws_usat7(r); /* [0, 127]: one USAT */
     r = r < lo ? lo : r;
     return (int8_t)(r > hi ? hi : r);
 }
 
+/* The ReLU chunks keep each channel's constants in the "times 4" form
+ * (relu4_form): b4 = 4 b, round4 = 4 round, sh2 = sh + 2. Then the output
+ * stage takes y4 + b4 = 4 acc as it comes: with X = round * 2^32 + acc * m,
+ * SMMLA(4 acc, m, 4 round) >> (sh + 2) = floor(4X / 2^(34 + sh)) =
+ * floor(X / 2^(32 + sh)), kws_rq32_relu's value for acc; no >> 2, one bias
+ * add per channel and tile instead of four. The constants are read into
+ * locals first: the byte stores may alias them. */
+
 /* The common case: a tile inside the image, ReLU and the 32-bit
- * requantization: the four outputs of channels c[0 .. n-1] (n <= 4, their
- * products 16 words apart) at o, channel c[0]'s top-left output. */
+ * requantization (relu4 form): the four outputs of channels c[0 .. n-1]
+ * (n <= 4, their products 16 words apart) at o, channel c[0]'s top-left
+ * output. */
 KWS_NOINLINE
 static void output_quad_relu(const int32_t *m, const wg_chan *c, int n, size_t row, size_t col,
                              int8_t *o)
 {
     for (int j = 0; j < n; j++, m += 16, c++, o++) {
         int32_t y[4];
-        output_transform(m, y);
-        const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
-        o[0] = finish_fast(y[0], b, mult, round, sh, 0, 127, 1);
-        o[col] = finish_fast(y[1], b, mult, round, sh, 0, 127, 1);
-        o[row] = finish_fast(y[2], b, mult, round, sh, 0, 127, 1);
-        o[row + col] = finish_fast(y[3], b, mult, round, sh, 0, 127, 1);
+        const int32_t mult = c->r.mult, round4 = c->r.round, sh2 = c->r.sh;
+        output_transform(m, c->b, y);
+        o[0] = (int8_t)kws_rq32_relu(y[0], mult, round4, sh2);
+        o[col] = (int8_t)kws_rq32_relu(y[1], mult, round4, sh2);
+        o[row] = (int8_t)kws_rq32_relu(y[2], mult, round4, sh2);
+        o[row + col] = (int8_t)kws_rq32_relu(y[3], mult, round4, sh2);
     }
 }
 
@@ -524,13 +535,13 @@ static void output_quad_relu_cut(const int32_t *m, const wg_chan *c, int n, size
 {
     for (int j = 0; j < n; j++, m += 16, c++, o++) {
         int32_t y[4];
-        output_transform(m, y);
-        const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
-        o[0] = finish_fast(y[0], b, mult, round, sh, 0, 127, 1);
+        const int32_t mult = c->r.mult, round4 = c->r.round, sh2 = c->r.sh;
+        output_transform(m, c->b, y);
+        o[0] = (int8_t)kws_rq32_relu(y[0], mult, round4, sh2);
         if (cols > 1)
-            o[col] = finish_fast(y[1], b, mult, round, sh, 0, 127, 1);
+            o[col] = (int8_t)kws_rq32_relu(y[1], mult, round4, sh2);
         if (rows > 1)
-            o[row] = finish_fast(y[2], b, mult, round, sh, 0, 127, 1);
+            o[row] = (int8_t)kws_rq32_relu(y[2], mult, round4, sh2);
     }
 }
 
@@ -541,21 +552,38 @@ static void output_tile(const int32_t *m, const wg_chan *c, const wg_outs *k, in
                         int rows, int cols)
 {
     int32_t y[4];
-    output_transform(m, y);
+    output_transform(m, 0, y);
     if (k->fast && rows > 1 && cols > 1) {
         /* the common case, the constants in registers */
         const int32_t b = c->b, mult = c->r.mult, round = c->r.round, sh = c->r.sh;
         const int32_t lo = k->lo, hi = k->hi;
         const size_t row = k->row, col = k->col;
-        o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi, 0);
-        o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi, 0);
-        o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi, 0);
-        o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi, 0);
+        o[0] = finish_fast(y[0], b, mult, round, sh, lo, hi);
+        o[col] = finish_fast(y[1], b, mult, round, sh, lo, hi);
+        o[row] = finish_fast(y[2], b, mult, round, sh, lo, hi);
+        o[row + col] = finish_fast(y[3], b, mult, round, sh, lo, hi);
         return;
     }
     for (int i = 0; i < 4; i++)
         if ((i >> 1) < rows && (i & 1) < cols)
             o[(i >> 1) * k->row + (i & 1) * k->col] = finish(y[i], c, k);
+}
+
+/* A ReLU chunk's constants to the times-4 form of output_quad_relu, when every
+ * channel allows it: 4 acc must fit int32 (|sum| < 2^26 for Cin <= 256, so
+ * |b| < 2^28), round4 = 2^(sh + 1) too (sh <= 29). 0 (and ch unchanged)
+ * otherwise: the chunk takes the general output stage. */
+static int relu4_form(wg_chan *ch, int nc)
+{
+    for (int o = 0; o < nc; o++)
+        if (ch[o].r.sh > 29 || ch[o].b >= (1 << 28) || ch[o].b <= -(1 << 28))
+            return 0;
+    for (int o = 0; o < nc; o++) {
+        ch[o].b *= 4;
+        ch[o].r.round *= 4;
+        ch[o].r.sh += 2;
+    }
+    return 1;
 }
 
 /* Both kernels: the weights as codes or bits. */
@@ -597,7 +625,7 @@ static kws_status winograd(void *scratch, size_t scratch_size, const kws_conv2d_
             ch[o].rq = q->rq[oc + o];
             k.fast &= kws_rq32_init(ch[o].rq.multiplier, ch[o].rq.shift, &ch[o].r);
         }
-        const int relu_fast = k.fast && k.lo == 0 && k.hi == 127;
+        const int relu_fast = k.fast && k.lo == 0 && k.hi == 127 && relu4_form(ch, nc);
         for (int t = 0; t < n_tiles; t += 2) {
             /* two tiles: t and t + 1 in raster order (none past the last) */
             int ty[2], tx[2];

@@ -32,6 +32,8 @@
  *   kws_ldrd_post(p, ...)  two words from p, p += 2 (LDRD, post-increment)
  *   kws_ldrd_step(p, ..., s) the same, p += s (2, 32 or 62)
  *   kws_rq32_apply(...)    kws_requantize in one SMLAL (see below)
+ *   kws_smmla(a, b, acc)   the high word of acc * 2^32 + a * b (SMMLA)
+ *   kws_rq32_relu(...)     kws_usat7(kws_rq32_apply(...)) in one SMMLA
  *
  * The SXTB16 pair trick: one word of four int8 values x0..x3 becomes two
  * words of int16 pairs, (x0, x2) and (x1, x3). If the weights are split the
@@ -472,6 +474,40 @@ static inline int32_t kws_rq32_apply(int32_t acc, int32_t mult, int32_t round, i
     int64_t r = ((int64_t)(s + round) << 32) | (int64_t)(uint32_t)s;
     r += (int64_t)acc * mult;
     return (int32_t)(r >> 32) >> sh;
+}
+
+/* The high word of acc * 2^32 + a * b: SMMLA, one instruction; the C
+ * twin in int64 (|a * b| <= 2^62: no overflow). */
+static inline int32_t kws_smmla_c(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)(((int64_t)acc * 4294967296LL + (int64_t)a * b) >> 32);
+}
+
+static inline int32_t kws_smmla(int32_t a, int32_t b, int32_t acc)
+{
+#if KWS_M4_DSP
+    int32_t r;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+#else
+    return kws_smmla_c(a, b, acc);
+#endif
+}
+
+/* kws_usat7(kws_rq32_apply(acc, mult, round, sh)) for a ReLU output, in
+ * three instructions (SMMLA, ASR, USAT) instead of six:
+ *
+ *   acc >= 0: s = 0, so rq32_apply's 64-bit sum is round * 2^32 + acc * m,
+ *             whose high word is the SMMLA, then >> sh: the same integer.
+ *   acc < 0:  with m > 0 (kws_requant's multipliers are 0 or >= 2^30) both
+ *             results are <= 0: rq32_apply rounds acc * m / 2^t < 0, and here
+ *             floor((acc * m + 2^(t-1)) / 2^t) < 1/2. USAT makes both 0.
+ *
+ * So it needs mult > 0 (kws_rq32_init's mult is never negative; M = 0 is
+ * refused there). */
+static inline int32_t kws_rq32_relu(int32_t acc, int32_t mult, int32_t round, int32_t sh)
+{
+    return kws_usat7(kws_smmla(acc, mult, round) >> sh);
 }
 
 #endif

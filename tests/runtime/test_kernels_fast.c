@@ -161,6 +161,27 @@ static void test_rq32(void)
            n, bad, refused);
     CHECK_EQ_INT(bad, 0);
     CHECK(n > 100000);
+    /* kws_rq32_relu: the same as USAT of kws_rq32_apply, either sign of acc
+     * (and SMMLA's C twin against a hand-computed high word) */
+    long rbad = 0, rn = 0;
+    for (int shift = -31; shift <= -2; shift++) {
+        for (int r = 0; r < 3000; r++) {
+            kws_rq32 q;
+            CHECK(kws_rq32_init((int32_t)rt_int(&g, 1 << 30, INT32_MAX), shift, &q));
+            int32_t acc = (int32_t)(uint32_t)rt_next(&g) >> (int)rt_int(&g, 0, 31);
+            if (r < (int)(sizeof accs / sizeof accs[0]))
+                acc = accs[r];
+            rbad += kws_rq32_relu(acc, q.mult, q.round, q.sh) !=
+                    kws_usat7_c(kws_rq32_apply(acc, q.mult, q.round, q.sh));
+            rn++;
+        }
+    }
+    printf("rq32_relu: %ld checked against USAT of rq32_apply, %ld differ\n", rn, rbad);
+    CHECK_EQ_INT(rbad, 0);
+    CHECK_EQ_INT(kws_smmla_c(1 << 16, 1 << 16, 5), 6);          /* 5 * 2^32 + 2^32 */
+    CHECK_EQ_INT(kws_smmla_c(-1, 1, 0), -1);                     /* floor(-1 / 2^32) */
+    CHECK_EQ_INT(kws_smmla_c(INT32_MIN, INT32_MIN, 0), 1 << 30); /* 2^62 / 2^32 */
+    CHECK_EQ_INT(kws_smmla_c(INT32_MAX, 2, -3), -3); /* floor(-3 + (2^32 - 2) / 2^32) */
     kws_rq32 q;
     CHECK(!kws_rq32_init(0, 0, &q));           /* M = 0 */
     CHECK(!kws_rq32_init(1 << 30, -1, &q));    /* t = 32 */
@@ -231,6 +252,8 @@ static void conv_case(rt_rng *g, int H, int W, int C, int O, int K, int style, i
     fill_codes(g, wt, n_w, style == 2 ? 0 : style);
     for (int o = 0; o < O; o++)
         bias[o] = (int32_t)rt_int(g, -50000, 50000);
+    if (rt_int(g, 0, 9) == 0) /* beyond what the Winograd ReLU form takes (|b| < 2^28) */
+        bias[0] = rt_int(g, 0, 1) ? (1 << 28) + 5 : -(1 << 28);
     fill_rq(g, rq, O, rt_int(g, 0, 2) == 0);
     kws_requant_out q = {rq, 0, 127};
     pick_bounds(g, &q.act_min, &q.act_max);
@@ -436,6 +459,8 @@ static void bconv_case(rt_rng *g, int H, int W, int C, int O, int K, int style)
         wb[i] = style == 1 ? (uint8_t)(rt_int(g, 0, 1) ? 0xFF : 0x00) : (uint8_t)rt_next(g);
     for (int o = 0; o < O; o++)
         bias[o] = (int32_t)rt_int(g, -50000, 50000);
+    if (rt_int(g, 0, 9) == 0) /* beyond what the Winograd ReLU form takes (|b| < 2^28) */
+        bias[0] = rt_int(g, 0, 1) ? (1 << 28) + 5 : -(1 << 28);
     fill_rq(g, rq, O, rt_int(g, 0, 2) == 0);
     kws_requant_out q = {rq, 0, 127};
     pick_bounds(g, &q.act_min, &q.act_max);

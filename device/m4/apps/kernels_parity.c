@@ -145,6 +145,26 @@ static void test_instructions(void)
         }
     }
     report("smlal_requant", n, rbad);
+
+    /* SMMLA and the ReLU requantization built on it */
+    uint32_t mbad = 0, qbad = 0;
+    n = 0;
+    for (int i = 0; i < 20000; i++) {
+        g_va = kc_next(&s);
+        g_vb = kc_next(&s);
+        g_vc = kc_next(&s);
+        const int32_t a = (int32_t)g_va, b = (int32_t)g_vb, c = (int32_t)g_vc;
+        mbad += kws_smmla(a, b, c) != kws_smmla_c(a, b, c);
+        kws_rq32 q;
+        if (kws_rq32_init(kc_int(&s, 1 << 30, 0x7FFFFFFF), -2 - (int32_t)(g_vc & 15), &q)) {
+            const int32_t acc = a >> (g_vb & 31);
+            qbad += kws_rq32_relu(acc, q.mult, q.round, q.sh) !=
+                    kws_usat7_c(kws_rq32_apply(acc, q.mult, q.round, q.sh));
+            n++;
+        }
+    }
+    report("smmla", 20000, mbad);
+    report("smmla_relu_requant", n, qbad);
 }
 
 /* "TAG NAME REF_FNV OUT_FNV SAME" for n output bytes of g_ref and g_fast. */
