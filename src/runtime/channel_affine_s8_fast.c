@@ -26,7 +26,7 @@
 #include "simd_m4.h"
 
 enum { BLOCK = 16, REC = 6 }; /* channels per block, words per channel */
-enum { TABLE_MIN = 1024 };    /* positions from which a channel's table pays */
+enum { TABLE_MIN = 256 };     /* positions from which a channel's table pays */
 
 /* Path 1: channel by channel through a 256-entry table of its outputs. */
 static void by_table(const kws_requant_out *q, int count, int c, const int8_t *in,

@@ -305,19 +305,23 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
 /* The Cortex-M4 version of block_products for half % 8 == 0 (Cin 16, 32,
  * 64, ...): per position the 8 accumulators, the two tiles' and two
  * outputs' words and both pointers are 14 registers, all the M4 has - GCC's
- * C spills them - so the whole block is written out. Per position: the
+ * C spills them - so the whole block is written out.
+ *
+ * Positions go in pairs: q forward through the channel pairs, q + 1
+ * backward (post-index -128 / -264), so each position starts where the
+ * last one ended, one immediate step away (vp: -120 / +136 bytes, up: -240
+ * / +272), and the pair shares one trip round the loop. Per position: the
  * first channel pair starts the sums (SMUAD), 7 more, then turns - 1 rounds
- * of 8; the 8 sums are stored, and the pointers step back to the next
- * position. What the loop keeps besides (turn and position counts, m, the
- * step-back distances) lives in memory and passes through u0 where u0 is
- * free. Bit-identical to the C (device_m4_kernels at -O2/-Os; -O0 runs the
- * C). */
+ * of 8; the 8 sums are stored (q at m, q + 1 at m + 4). The sums are mod
+ * 2^32, so the backward order gives the same words. What the loop keeps
+ * besides (turn and pair counts, m) lives in memory and passes through u0
+ * where u0 is free. Bit-identical to the C (device_m4_kernels at -O2/-Os;
+ * -O0 runs the C). */
 static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, int32_t *m)
 {
     struct {
         int32_t *m;
-        int turns, turns0, positions;
-        int32_t v_back, u_back;
+        int turns, turns0, pairs;
     } st;
     int32_t a00, a01, a02, a03, a10, a11, a12, a13;
     uint32_t v0, v1, u0, u1;
@@ -325,79 +329,108 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
     st.m = m;
     st.turns = 0;
     st.turns0 = half >> 3;
-    st.positions = 16;
-    st.v_back = half * 128 - 8;  /* bytes: half channel pairs on, back to the next position */
-    st.u_back = half * 256 - 16;
-#define WG_ASM_STEP                                                                      \
-    "ldr %[v1], [%[vp], #4]\n\t"                                                        \
-    "ldr %[v0], [%[vp]], #128\n\t"                                                      \
-    "ldr %[u1], [%[up], #4]\n\t"                                                        \
-    "ldr %[u0], [%[up]], #8\n\t"                                                        \
-    "smlad %[a00], %[v0], %[u0], %[a00]\n\t"                                             \
-    "smlad %[a01], %[v0], %[u1], %[a01]\n\t"                                             \
-    "smlad %[a10], %[v1], %[u0], %[a10]\n\t"                                             \
-    "smlad %[a11], %[v1], %[u1], %[a11]\n\t"                                             \
-    "ldr %[u1], [%[up], #4]\n\t"                                                        \
-    "ldr %[u0], [%[up]], #248\n\t"                                                      \
-    "smlad %[a02], %[v0], %[u0], %[a02]\n\t"                                             \
-    "smlad %[a03], %[v0], %[u1], %[a03]\n\t"                                             \
-    "smlad %[a12], %[v1], %[u0], %[a12]\n\t"                                             \
-    "smlad %[a13], %[v1], %[u1], %[a13]\n\t"
+    st.pairs = 8;
+/* one channel pair: the two tiles' words and outputs 0, 1 (four LDRs in a
+ * row: 5 cycles), 4 SMLAD, outputs 2, 3 (LOAD23: two LDRs, or an LDRD where
+ * the step back, -264, is past LDR's 8-bit offset: 3 cycles either way),
+ * 4 SMLAD; OP smuad starts the sums, smlad adds (ACC the accumulator
+ * operand, empty for smuad); VSTEP the post-index step to the next channel
+ * pair */
+#define WG_ASM_PAIR(OP, ACC, VSTEP, LOAD23)                                              \
+    "ldr %[v1], [%[vp], #4]\n\t"                                                         \
+    "ldr %[v0], [%[vp]], #" VSTEP "\n\t"                                                 \
+    "ldr %[u1], [%[up], #4]\n\t"                                                         \
+    "ldr %[u0], [%[up]], #8\n\t"                                                         \
+    OP " %[a00], %[v0], %[u0]" ACC(a00) "\n\t"                                           \
+    OP " %[a01], %[v0], %[u1]" ACC(a01) "\n\t"                                           \
+    OP " %[a10], %[v1], %[u0]" ACC(a10) "\n\t"                                           \
+    OP " %[a11], %[v1], %[u1]" ACC(a11) "\n\t"                                           \
+    LOAD23                                                                               \
+    OP " %[a02], %[v0], %[u0]" ACC(a02) "\n\t"                                           \
+    OP " %[a03], %[v0], %[u1]" ACC(a03) "\n\t"                                           \
+    OP " %[a12], %[v1], %[u0]" ACC(a12) "\n\t"                                           \
+    OP " %[a13], %[v1], %[u1]" ACC(a13) "\n\t"
+#define WG_NO_ACC(a) ""
+#define WG_ACC(a) ", %[" #a "]"
+#define WG_FWD(OP, ACC)                                                                  \
+    WG_ASM_PAIR(OP, ACC, "128", "ldr %[u1], [%[up], #4]\n\tldr %[u0], [%[up]], #248\n\t")
+#define WG_BWD(OP, ACC)                                                                  \
+    WG_ASM_PAIR(OP, ACC, "-128", "ldrd %[u0], %[u1], [%[up]], #-264\n\t")
+#define WG_FWD8 WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) \
+    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)             \
+    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)
+#define WG_BWD8 WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) \
+    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)             \
+    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)
+/* the 8 sums of a position to m + OFF bytes (m in u0) */
+#define WG_STORE(OFF0, OFF1, OFF2, OFF3, OFF4, OFF5, OFF6, OFF7)                         \
+    "ldr %[u0], %[mp]\n\t"                                                               \
+    "str %[a00], [%[u0], #" OFF0 "]\n\t"                                                 \
+    "str %[a01], [%[u0], #" OFF1 "]\n\t"                                                 \
+    "str %[a02], [%[u0], #" OFF2 "]\n\t"                                                 \
+    "str %[a03], [%[u0], #" OFF3 "]\n\t"                                                 \
+    "str %[a10], [%[u0], #" OFF4 "]\n\t"                                                 \
+    "str %[a11], [%[u0], #" OFF5 "]\n\t"                                                 \
+    "str %[a12], [%[u0], #" OFF6 "]\n\t"                                                 \
+    "str %[a13], [%[u0], #" OFF7 "]\n\t"
     __asm__ volatile("3:\n\t"
-                     "ldr %[v1], [%[vp], #4]\n\t"
-                     "ldr %[v0], [%[vp]], #128\n\t"
-                     "ldr %[u1], [%[up], #4]\n\t"
-                     "ldr %[u0], [%[up]], #8\n\t"
-                     "smuad %[a00], %[v0], %[u0]\n\t"
-                     "smuad %[a01], %[v0], %[u1]\n\t"
-                     "smuad %[a10], %[v1], %[u0]\n\t"
-                     "smuad %[a11], %[v1], %[u1]\n\t"
-                     "ldr %[u1], [%[up], #4]\n\t"
-                     "ldr %[u0], [%[up]], #248\n\t"
-                     "smuad %[a02], %[v0], %[u0]\n\t"
-                     "smuad %[a03], %[v0], %[u1]\n\t"
-                     "smuad %[a12], %[v1], %[u0]\n\t"
-                     "smuad %[a13], %[v1], %[u1]\n\t"
-                     WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
-                     WG_ASM_STEP
+                     /* position q, forward */
+                     WG_FWD("smuad", WG_NO_ACC)
+                     WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)
+                     WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)
+                     WG_FWD("smlad", WG_ACC)
                      "ldr %[u0], %[turns0]\n\t"
                      "subs %[u0], %[u0], #1\n\t"
                      "beq 2f\n\t"
                      "1:\n\t"
                      "str %[u0], %[turns]\n\t"
-                     WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP WG_ASM_STEP
-                     WG_ASM_STEP WG_ASM_STEP
+                     WG_FWD8
                      "ldr %[u0], %[turns]\n\t"
                      "subs %[u0], %[u0], #1\n\t"
                      "bne 1b\n\t"
                      "2:\n\t"
-                     "ldr %[u0], %[mp]\n\t"
-                     "str %[a00], [%[u0], #0]\n\t"
-                     "str %[a01], [%[u0], #64]\n\t"
-                     "str %[a02], [%[u0], #128]\n\t"
-                     "str %[a03], [%[u0], #192]\n\t"
-                     "str %[a10], [%[u0], #256]\n\t"
-                     "str %[a11], [%[u0], #320]\n\t"
-                     "str %[a12], [%[u0], #384]\n\t"
-                     "str %[a13], [%[u0], #448]\n\t"
-                     "add %[u0], %[u0], #4\n\t"
-                     "str %[u0], %[mp]\n\t"
-                     "ldr %[u0], %[vback]\n\t"
-                     "sub %[vp], %[vp], %[u0]\n\t"
-                     "ldr %[u0], %[uback]\n\t"
-                     "sub %[up], %[up], %[u0]\n\t"
-                     "ldr %[u0], %[pos]\n\t"
+                     WG_STORE("0", "64", "128", "192", "256", "320", "384", "448")
+                     "sub %[vp], %[vp], #120\n\t" /* to q + 1's last channel pair */
+                     "sub %[up], %[up], #240\n\t"
+                     /* position q + 1, backward */
+                     WG_BWD("smuad", WG_NO_ACC)
+                     WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)
+                     WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)
+                     WG_BWD("smlad", WG_ACC)
+                     "ldr %[u0], %[turns0]\n\t"
                      "subs %[u0], %[u0], #1\n\t"
-                     "str %[u0], %[pos]\n\t"
+                     "beq 5f\n\t"
+                     "4:\n\t"
+                     "str %[u0], %[turns]\n\t"
+                     WG_BWD8
+                     "ldr %[u0], %[turns]\n\t"
+                     "subs %[u0], %[u0], #1\n\t"
+                     "bne 4b\n\t"
+                     "5:\n\t"
+                     WG_STORE("4", "68", "132", "196", "260", "324", "388", "452")
+                     "add %[u0], %[u0], #8\n\t"
+                     "str %[u0], %[mp]\n\t"
+                     "add %[vp], %[vp], #136\n\t" /* to q + 2's first channel pair */
+                     "add %[up], %[up], #272\n\t"
+                     "ldr %[u0], %[pairs]\n\t"
+                     "subs %[u0], %[u0], #1\n\t"
+                     "str %[u0], %[pairs]\n\t"
                      "bne 3b\n\t"
                      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a02] "=&r"(a02), [a03] "=&r"(a03),
                        [a10] "=&r"(a10), [a11] "=&r"(a11), [a12] "=&r"(a12), [a13] "=&r"(a13),
                        [v0] "=&r"(v0), [v1] "=&r"(v1), [u0] "=&r"(u0), [u1] "=&r"(u1),
                        [vp] "+r"(vp), [up] "+r"(up), [mp] "+m"(st.m), [turns] "+m"(st.turns),
-                       [pos] "+m"(st.positions)
-                     : [turns0] "m"(st.turns0), [vback] "m"(st.v_back), [uback] "m"(st.u_back)
+                       [pairs] "+m"(st.pairs)
+                     : [turns0] "m"(st.turns0)
                      : "cc", "memory");
-#undef WG_ASM_STEP
+#undef WG_ASM_PAIR
+#undef WG_NO_ACC
+#undef WG_ACC
+#undef WG_FWD
+#undef WG_BWD
+#undef WG_FWD8
+#undef WG_BWD8
+#undef WG_STORE
 }
 #endif
 
