@@ -279,17 +279,22 @@ static void transform_tile(const kws_conv2d_dims *d, const int8_t *in, int ty, i
         for (int i = 0; i < 4; i++)
             r[i] = in + ((size_t)(y0 + i) * W + x0) * C;
     } else {
+        /* columns [xa, xb) of the patch lie inside: one copy per row */
+        const int xa = x0 < 0 ? -x0 : 0, xb = W - x0 < 4 ? W - x0 : 4;
         for (int i = 0; i < 4; i++) {
             const int y = y0 + i;
-            for (int j = 0; j < 4; j++) {
-                const int x = x0 + j;
-                int8_t *dst = pad + (size_t)(4 * i + j) * C;
-                if (ty >= 0 && y >= 0 && y < H && x >= 0 && x < W)
-                    memcpy(dst, in + ((size_t)y * W + x) * C, (size_t)C);
-                else
-                    memset(dst, 0, (size_t)C);
+            int8_t *row = pad + (size_t)4 * i * C;
+            r[i] = row;
+            if (ty < 0 || y < 0 || y >= H || xb <= xa) {
+                memset(row, 0, (size_t)4 * C);
+                continue;
             }
-            r[i] = pad + (size_t)4 * i * C;
+            if (xa > 0)
+                memset(row, 0, (size_t)xa * C);
+            memcpy(row + (size_t)xa * C, in + ((size_t)y * W + x0 + xa) * C,
+                   (size_t)(xb - xa) * C);
+            if (xb < 4)
+                memset(row + (size_t)xb * C, 0, (size_t)(4 - xb) * C);
         }
     }
     patch_transform(r, (size_t)C, C / 4, v);
