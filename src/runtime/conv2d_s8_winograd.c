@@ -211,44 +211,63 @@ static void transform_weights(const wg_weights *weights, int cin, int oc, int nc
     }
 }
 
+/* The column pass (f B) of one row f0..f3 into positions (i, 0 .. 3):
+ * v[0], v[8], v[16], v[24] (v at row i's first word). */
 KWS_ALWAYS_INLINE
-static inline uint32_t add_or_sub16(uint32_t a, uint32_t b, int add)
+static inline void row_pass(uint32_t f0, uint32_t f1, uint32_t f2, uint32_t f3, uint32_t *v)
 {
-    return add ? kws_sadd16(a, b) : kws_ssub16(a, b);
+    v[0] = kws_ssub16(f0, f2);
+    v[8] = kws_sadd16(f1, f2);
+    v[16] = kws_ssub16(f2, f1);
+    v[24] = kws_ssub16(f1, f3);
 }
 
-/* One row i of B^T d B for both halves of a 4-channel group: the column
- * pass's row i is f_j = x(a, j) + sgn * x(b, j) over the patch rows a, b
- * (row 0: d0 - d2, 1: d1 + d2, 2: d2 - d1, 3: d1 - d3), taken from the
- * words ra[j * cs], rb[j * cs]; then the row pass (f B) into positions
- * (i, 0 .. 3) of the tile, q = 4j + i: v[0], v[8], v[16], v[24] (v already
- * at row i) for channels (0, 2), 32 words on for channels (1, 3). */
+/* Row 0 (d0 - d2) or 3 (d1 - d3) of B^T d B for both halves of a 4-channel
+ * group: f_j = x(a, j) - x(b, j) over the patch rows a, b, from the words
+ * ra[j * cs], rb[j * cs]; then the row pass (f B) into positions (i, 0 ..
+ * 3) of the tile, q = 4j + i: v[0], v[8], v[16], v[24] (v already at row i)
+ * for channels (0, 2), 32 words on for channels (1, 3). */
 KWS_ALWAYS_INLINE
-static inline void patch_row(const int8_t *ra, const int8_t *rb, size_t cs, int add,
-                             uint32_t *v)
+static inline void patch_row_diff(const int8_t *ra, const int8_t *rb, size_t cs, uint32_t *v)
 {
     const uint32_t a0 = kws_read_u32(ra), a1 = kws_read_u32(ra + cs),
                    a2 = kws_read_u32(ra + 2 * cs), a3 = kws_read_u32(ra + 3 * cs);
     const uint32_t b0 = kws_read_u32(rb), b1 = kws_read_u32(rb + cs),
                    b2 = kws_read_u32(rb + 2 * cs), b3 = kws_read_u32(rb + 3 * cs);
+    row_pass(kws_ssub16(kws_sxtb16(a0), kws_sxtb16(b0)), kws_ssub16(kws_sxtb16(a1), kws_sxtb16(b1)),
+             kws_ssub16(kws_sxtb16(a2), kws_sxtb16(b2)), kws_ssub16(kws_sxtb16(a3), kws_sxtb16(b3)),
+             v);
+    row_pass(kws_ssub16(kws_sxtb16_ror8(a0), kws_sxtb16_ror8(b0)),
+             kws_ssub16(kws_sxtb16_ror8(a1), kws_sxtb16_ror8(b1)),
+             kws_ssub16(kws_sxtb16_ror8(a2), kws_sxtb16_ror8(b2)),
+             kws_ssub16(kws_sxtb16_ror8(a3), kws_sxtb16_ror8(b3)), v + 32);
+}
+
+/* Rows 1 (d1 + d2) and 2 (d2 - d1) of B^T d B together: one load and sign
+ * extension of d1 and d2 serves both. v at the group's first word. */
+KWS_ALWAYS_INLINE
+static inline void patch_rows_mid(const int8_t *r1, const int8_t *r2, size_t cs, uint32_t *v)
+{
+    const uint32_t a0 = kws_read_u32(r1), a1 = kws_read_u32(r1 + cs),
+                   a2 = kws_read_u32(r1 + 2 * cs), a3 = kws_read_u32(r1 + 3 * cs);
+    const uint32_t b0 = kws_read_u32(r2), b1 = kws_read_u32(r2 + cs),
+                   b2 = kws_read_u32(r2 + 2 * cs), b3 = kws_read_u32(r2 + 3 * cs);
     /* channels 0 and 2 */
-    uint32_t f0 = add_or_sub16(kws_sxtb16(a0), kws_sxtb16(b0), add);
-    uint32_t f1 = add_or_sub16(kws_sxtb16(a1), kws_sxtb16(b1), add);
-    uint32_t f2 = add_or_sub16(kws_sxtb16(a2), kws_sxtb16(b2), add);
-    uint32_t f3 = add_or_sub16(kws_sxtb16(a3), kws_sxtb16(b3), add);
-    v[0] = kws_ssub16(f0, f2);
-    v[8] = kws_sadd16(f1, f2);
-    v[16] = kws_ssub16(f2, f1);
-    v[24] = kws_ssub16(f1, f3);
+    uint32_t x0 = kws_sxtb16(a0), x1 = kws_sxtb16(a1), x2 = kws_sxtb16(a2), x3 = kws_sxtb16(a3);
+    uint32_t y0 = kws_sxtb16(b0), y1 = kws_sxtb16(b1), y2 = kws_sxtb16(b2), y3 = kws_sxtb16(b3);
+    row_pass(kws_sadd16(x0, y0), kws_sadd16(x1, y1), kws_sadd16(x2, y2), kws_sadd16(x3, y3),
+             v + 2);
+    row_pass(kws_ssub16(y0, x0), kws_ssub16(y1, x1), kws_ssub16(y2, x2), kws_ssub16(y3, x3),
+             v + 4);
     /* channels 1 and 3 */
-    f0 = add_or_sub16(kws_sxtb16_ror8(a0), kws_sxtb16_ror8(b0), add);
-    f1 = add_or_sub16(kws_sxtb16_ror8(a1), kws_sxtb16_ror8(b1), add);
-    f2 = add_or_sub16(kws_sxtb16_ror8(a2), kws_sxtb16_ror8(b2), add);
-    f3 = add_or_sub16(kws_sxtb16_ror8(a3), kws_sxtb16_ror8(b3), add);
-    v[32] = kws_ssub16(f0, f2);
-    v[40] = kws_sadd16(f1, f2);
-    v[48] = kws_ssub16(f2, f1);
-    v[56] = kws_ssub16(f1, f3);
+    x0 = kws_sxtb16_ror8(a0), x1 = kws_sxtb16_ror8(a1), x2 = kws_sxtb16_ror8(a2),
+    x3 = kws_sxtb16_ror8(a3);
+    y0 = kws_sxtb16_ror8(b0), y1 = kws_sxtb16_ror8(b1), y2 = kws_sxtb16_ror8(b2),
+    y3 = kws_sxtb16_ror8(b3);
+    row_pass(kws_sadd16(x0, y0), kws_sadd16(x1, y1), kws_sadd16(x2, y2), kws_sadd16(x3, y3),
+             v + 34);
+    row_pass(kws_ssub16(y0, x0), kws_ssub16(y1, x1), kws_ssub16(y2, x2), kws_ssub16(y3, x3),
+             v + 36);
 }
 
 /* The 4x4 patch whose rows start at r[0..3] (column step cs bytes): B^T d
@@ -257,10 +276,9 @@ static void patch_transform(const int8_t *const r[4], size_t cs, int groups, uin
 {
     const int8_t *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
     for (int g = 0; g < groups; g++, v += 64, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
-        patch_row(r0, r2, cs, 0, v);
-        patch_row(r1, r2, cs, 1, v + 2);
-        patch_row(r2, r1, cs, 0, v + 4);
-        patch_row(r1, r3, cs, 0, v + 6);
+        patch_row_diff(r0, r2, cs, v);
+        patch_rows_mid(r1, r2, cs, v);
+        patch_row_diff(r1, r3, cs, v + 6);
     }
 }
 
