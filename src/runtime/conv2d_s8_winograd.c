@@ -272,13 +272,27 @@ static inline void patch_rows_mid(const int8_t *r1, const int8_t *r2, size_t cs,
 
 /* The 4x4 patch whose rows start at r[0..3] (column step cs bytes): B^T d
  * B of each 4-channel group (group g at byte 4g) into v. */
-static void patch_transform(const int8_t *const r[4], size_t cs, int groups, uint32_t *v)
+KWS_ALWAYS_INLINE
+static inline void patch_groups(const int8_t *const r[4], size_t cs, int groups, uint32_t *v)
 {
     const int8_t *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
     for (int g = 0; g < groups; g++, v += 64, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
         patch_row_diff(r0, r2, cs, v);
         patch_rows_mid(r1, r2, cs, v);
         patch_row_diff(r1, r3, cs, v + 6);
+    }
+}
+
+/* patch_groups with the column step a constant for the usual channel counts:
+ * the loads take immediate offsets, which frees the registers GCC otherwise
+ * spills (cs, 2 cs, 3 cs). */
+static void patch_transform(const int8_t *const r[4], size_t cs, int groups, uint32_t *v)
+{
+    switch (cs) {
+    case 16: patch_groups(r, 16, 4, v); break;
+    case 32: patch_groups(r, 32, 8, v); break;
+    case 64: patch_groups(r, 64, 16, v); break;
+    default: patch_groups(r, cs, groups, v); break;
     }
 }
 
