@@ -410,56 +410,59 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
     "str %[a11], [%[u0], #" OFF5 "]\n\t"                                                 \
     "str %[a12], [%[u0], #" OFF6 "]\n\t"                                                 \
     "str %[a13], [%[u0], #" OFF7 "]\n\t"
-    __asm__ volatile("3:\n\t"
-                     /* position q, forward */
-                     WG_FWD("smuad", WG_NO_ACC)
-                     WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)
-                     WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)
-                     WG_FWD("smlad", WG_ACC)
-                     "ldr %[u0], %[turns0]\n\t"
-                     "subs %[u0], %[u0], #1\n\t"
-                     "beq 2f\n\t"
-                     "1:\n\t"
-                     "str %[u0], %[turns]\n\t"
-                     WG_FWD8
-                     "ldr %[u0], %[turns]\n\t"
-                     "subs %[u0], %[u0], #1\n\t"
-                     "bne 1b\n\t"
-                     "2:\n\t"
-                     WG_STORE("0", "64", "128", "192", "256", "320", "384", "448")
-                     "sub %[vp], %[vp], #120\n\t" /* to q + 1's last channel pair */
-                     "sub %[up], %[up], #240\n\t"
-                     /* position q + 1, backward */
-                     WG_BWD("smuad", WG_NO_ACC)
-                     WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)
-                     WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)
-                     WG_BWD("smlad", WG_ACC)
-                     "ldr %[u0], %[turns0]\n\t"
-                     "subs %[u0], %[u0], #1\n\t"
-                     "beq 5f\n\t"
-                     "4:\n\t"
-                     "str %[u0], %[turns]\n\t"
-                     WG_BWD8
-                     "ldr %[u0], %[turns]\n\t"
-                     "subs %[u0], %[u0], #1\n\t"
-                     "bne 4b\n\t"
-                     "5:\n\t"
-                     WG_STORE("4", "68", "132", "196", "260", "324", "388", "452")
-                     "add %[u0], %[u0], #8\n\t"
-                     "str %[u0], %[mp]\n\t"
-                     "add %[vp], %[vp], #136\n\t" /* to q + 2's first channel pair */
-                     "add %[up], %[up], #272\n\t"
-                     "ldr %[u0], %[pairs]\n\t"
-                     "subs %[u0], %[u0], #1\n\t"
-                     "str %[u0], %[pairs]\n\t"
-                     "bne 3b\n\t"
-                     : [a00] "=&r"(a00), [a01] "=&r"(a01), [a02] "=&r"(a02), [a03] "=&r"(a03),
-                       [a10] "=&r"(a10), [a11] "=&r"(a11), [a12] "=&r"(a12), [a13] "=&r"(a13),
-                       [v0] "=&r"(v0), [v1] "=&r"(v1), [u0] "=&r"(u0), [u1] "=&r"(u1),
-                       [vp] "+r"(vp), [up] "+r"(up), [mp] "+m"(st.m), [turns] "+m"(st.turns),
-                       [pairs] "+m"(st.pairs)
-                     : [turns0] "m"(st.turns0)
-                     : "cc", "memory");
+/* the rounds of 8 channel pairs after the first 8 (half > 8); labels 1, 2
+ * forward, 4, 5 backward */
+#define WG_MORE(DIR8, L1, L2)                                                            \
+    "ldr %[u0], %[turns0]\n\t"                                                           \
+    "subs %[u0], %[u0], #1\n\t"                                                          \
+    "beq " L2 "f\n\t"                                                                    \
+    L1 ":\n\t"                                                                           \
+    "str %[u0], %[turns]\n\t"                                                            \
+    DIR8                                                                                 \
+    "ldr %[u0], %[turns]\n\t"                                                            \
+    "subs %[u0], %[u0], #1\n\t"                                                          \
+    "bne " L1 "b\n\t"                                                                    \
+    L2 ":\n\t"
+/* the loop over position pairs; MORE_FWD, MORE_BWD: WG_MORE or nothing */
+#define WG_PAIRS(MORE_FWD, MORE_BWD)                                                     \
+    "3:\n\t"                                                                             \
+    /* position q, forward */                                                            \
+    WG_FWD("smuad", WG_NO_ACC)                                                           \
+    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)              \
+    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)              \
+    WG_FWD("smlad", WG_ACC)                                                              \
+    MORE_FWD                                                                             \
+    WG_STORE("0", "64", "128", "192", "256", "320", "384", "448")                        \
+    "sub %[vp], %[vp], #120\n\t" /* to q + 1's last channel pair */                      \
+    "sub %[up], %[up], #240\n\t"                                                         \
+    /* position q + 1, backward */                                                       \
+    WG_BWD("smuad", WG_NO_ACC)                                                           \
+    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)              \
+    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)              \
+    WG_BWD("smlad", WG_ACC)                                                              \
+    MORE_BWD                                                                             \
+    WG_STORE("4", "68", "132", "196", "260", "324", "388", "452")                        \
+    "add %[u0], %[u0], #8\n\t"                                                           \
+    "str %[u0], %[mp]\n\t"                                                               \
+    "add %[vp], %[vp], #136\n\t" /* to q + 2's first channel pair */                     \
+    "add %[up], %[up], #272\n\t"                                                         \
+    "ldr %[u0], %[pairs]\n\t"                                                            \
+    "subs %[u0], %[u0], #1\n\t"                                                          \
+    "str %[u0], %[pairs]\n\t"                                                            \
+    "bne 3b\n\t"
+#define WG_OPERANDS                                                                      \
+    : [a00] "=&r"(a00), [a01] "=&r"(a01), [a02] "=&r"(a02), [a03] "=&r"(a03),            \
+      [a10] "=&r"(a10), [a11] "=&r"(a11), [a12] "=&r"(a12), [a13] "=&r"(a13),            \
+      [v0] "=&r"(v0), [v1] "=&r"(v1), [u0] "=&r"(u0), [u1] "=&r"(u1), [vp] "+r"(vp),     \
+      [up] "+r"(up), [mp] "+m"(st.m), [turns] "+m"(st.turns), [pairs] "+m"(st.pairs)    \
+    : [turns0] "m"(st.turns0)                                                            \
+    : "cc", "memory"
+    /* Cin = 16 (half 8) goes without the round loop and its test */
+    if (half == 8)
+        __asm__ volatile(WG_PAIRS("", "") WG_OPERANDS);
+    else
+        __asm__ volatile(WG_PAIRS(WG_MORE(WG_FWD8, "1", "2"), WG_MORE(WG_BWD8, "4", "5"))
+                             WG_OPERANDS);
 #undef WG_ASM_PAIR
 #undef WG_NO_ACC
 #undef WG_ACC
@@ -468,6 +471,9 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
 #undef WG_FWD8
 #undef WG_BWD8
 #undef WG_STORE
+#undef WG_MORE
+#undef WG_PAIRS
+#undef WG_OPERANDS
 }
 #endif
 
