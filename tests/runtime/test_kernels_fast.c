@@ -682,7 +682,7 @@ static void test_pool_affine(void)
     for (int r = 0; r < 300; r++) {
         int C = cs[rt_int(&g, 0, sizeof cs / sizeof cs[0] - 1)];
         int H = (int)rt_int(&g, 2, 11), W = (int)rt_int(&g, 2, 11);
-        if (r % 6 == 5) /* >= 1024 positions: the affine's table path */
+        if (r % 6 == 5) /* >= 256 positions: the affine's table path */
             H = (int)rt_int(&g, 32, 40), W = (int)rt_int(&g, 32, 40);
         if (r == 0) H = 38, W = 55, C = 16;
         if (r == 1) H = 19, W = 27, C = 32;
