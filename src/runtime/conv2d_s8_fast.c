@@ -339,12 +339,42 @@ static inline int32_t c1k3_out(const uint32_t **r, uint32_t p0, uint32_t p1, uin
 }
 
 /* Output row y for every channel, ReLU bounds [0, 127] (USAT). ab, cr: the
- * staged rows (see the top of the file). */
+ * staged rows (see the top of the file). Two pixels per channel record: its
+ * five LDRDs serve both (the second pixel's patch is the first's shifted by
+ * one column: ab[x + 1 .. x + 3], cr[x + 1 ..]). */
 KWS_NOINLINE
 static void c1k3_row_relu(const uint32_t *rec, int Co, const uint32_t *ab, const int16_t *cr,
                           int W, int8_t *o_row)
 {
-    for (int x = 0; x < W; x++) {
+    int x = 0;
+    for (; x + 2 <= W; x += 2) {
+        const uint32_t p0 = ab[x], p1 = ab[x + 1], p2 = ab[x + 2], p5 = ab[x + 3];
+        const uint32_t p3 = kws_read_u32(cr + x), p4 = kws_read_u32(cr + x + 2);
+        const uint32_t q3 = kws_read_u32(cr + x + 1), q4 = kws_read_u32(cr + x + 3);
+        const uint32_t *r = rec;
+        for (int8_t *o = o_row + (size_t)x * Co, *oe = o + Co; o != oe; o++) {
+            uint32_t w0, w1, w2, w3, w4, bias, mult, round, sh, pad;
+            r = kws_ldrd_post(r, &w0, &w1);
+            r = kws_ldrd_post(r, &w2, &w3);
+            r = kws_ldrd_post(r, &w4, &bias);
+            int32_t a = kws_smlad(p0, w0, (int32_t)bias);
+            int32_t b = kws_smlad(p1, w0, (int32_t)bias);
+            a = kws_smlad(p1, w1, a);
+            b = kws_smlad(p2, w1, b);
+            a = kws_smlad(p2, w2, a);
+            b = kws_smlad(p5, w2, b);
+            a = kws_smlad(p3, w3, a);
+            b = kws_smlad(q3, w3, b);
+            a = kws_smlad(p4, w4, a);
+            b = kws_smlad(q4, w4, b);
+            r = kws_ldrd_post(r, &mult, &round);
+            r = kws_ldrd_post(r, &sh, &pad);
+            (void)pad;
+            o[0] = (int8_t)kws_rq32_relu(a, (int32_t)mult, (int32_t)round, (int32_t)sh);
+            o[Co] = (int8_t)kws_rq32_relu(b, (int32_t)mult, (int32_t)round, (int32_t)sh);
+        }
+    }
+    for (; x < W; x++) {
         const uint32_t p0 = ab[x], p1 = ab[x + 1], p2 = ab[x + 2];
         const uint32_t p3 = kws_read_u32(cr + x), p4 = kws_read_u32(cr + x + 2);
         const uint32_t *r = rec;
