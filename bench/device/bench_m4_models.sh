@@ -19,6 +19,9 @@
 #           clip (55 MFCC frames + normalization + quantization) and one
 #           hop (kws_mfcc_frame, the streaming cost per 16 ms); medians over
 #           the clips. Inference is data-independent; the FFT nearly so.
+#           A model that streams (kws/stream.h, e.g. models/stream.kwsm)
+#           also: one kws_stream_push, the network's work per 16 ms hop, and
+#           whether streaming clip 0 gives kws_imodel_run's logits.
 #
 # Cycles: QEMU counts instructions, not cycles. The plugin also records how
 # often each translated block ran and which block followed it, and
@@ -95,7 +98,7 @@ for m in "${models[@]}"; do
     nclips=$(grep -c '^clip ' "$W/run.out" || true)
     # medians of the regions, marker overhead ("empty") subtracted:
     # instructions, and cycles by the M4 timing model at P = 1, 2, 3
-    read -r inf fe hop c1 c2 c3 hc2 < <(awk '
+    read -r inf fe hop c1 c2 c3 hc2 sh sc2 < <(awk '
         FNR == NR && $1 == "@region" { name[$2] = $3; next }
         FNR == NR { next }
         $1 == "icount:" && $2 == "region" { cnt[$3] = $7 }
@@ -109,9 +112,10 @@ for m in "${models[@]}"; do
         }
         END {
             for (i in cnt) if (name[i] == "empty") { over = cnt[i]; for (p = 1; p <= 3; p++) cover[p] = cy[p, i] }
-            printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", median("inference"), median("frontend"),
-                   median("mfcc_hop"), median("inference", 1), median("inference", 2),
-                   median("inference", 3), median("mfcc_hop", 2)
+            printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", median("inference"),
+                   median("frontend"), median("mfcc_hop"), median("inference", 1),
+                   median("inference", 2), median("inference", 3), median("mfcc_hop", 2),
+                   median("stream_hop"), median("stream_hop", 2)
         }' "$W/run.out" "$W/run.icount" "$W/run.cycles")
     flash=$((text + data - clipb))
     ramt=$((data + bss))
@@ -129,17 +133,23 @@ for m in "${models[@]}"; do
     awk -v i="$inf" -v fe="$fe" -v h="$hop" -v c1="$c1" -v c2="$c2" -v c3="$c3" -v hc="$hc2" -v mhz="$MHZ" 'BEGIN {
         printf "   inference: %d instructions -> %.1f Mcycles (%.1f .. %.1f), CPI %.2f = %.0f ms at %d MHz (%.0f .. %.0f)\n", i, c2 / 1e6, c1 / 1e6, c3 / 1e6, c2 / i, c2 / mhz / 1e3, mhz, c1 / mhz / 1e3, c3 / mhz / 1e3
         printf "   front end: %d instructions per 1 s clip (55 frames); %d per 16 ms hop = %d cycles = %.2f ms (%.1f %% CPU)\n", fe, h, hc, hc / mhz / 1e3, 100 * hc / (mhz * 16e3) }'
-    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\t%d\t%d\t%d\n' "$label" "$flash" "$params" "$ramt" \
-        "$arena" "$bound" "$used" "$inf" "$fe" "$hop" "$ok" "$nclips" "$c1" "$c2" "$c3" >>"$summary"
+    if [ "$sh" -gt 0 ]; then
+        grep '^stream clip 0' "$W/run.out" | sed 's/^/   /'
+        awk -v s="$sh" -v sc="$sc2" -v hc="$hc2" -v mhz="$MHZ" 'BEGIN {
+            printf "   streaming: %d instructions per hop (kws_stream_push) -> %.2f Mcycles = %.1f ms; with the front end %.1f ms of every 16 ms hop (%.0f %% CPU)\n", s, sc / 1e6, sc / mhz / 1e3, (sc + hc) / mhz / 1e3, 100 * (sc + hc) / (mhz * 16e3) }'
+    fi
+    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\t%d\t%d\t%d\t%d\n' "$label" "$flash" "$params" "$ramt" \
+        "$arena" "$bound" "$used" "$inf" "$fe" "$hop" "$ok" "$nclips" "$c1" "$c2" "$c3" \
+        "$((sc2 + 0))" >>"$summary"
 done
 
 echo
-echo "| model | flash (B) | of which parameters | RAM (B, incl. 16 KiB stack) | arena | stack worst / used | instructions / inference | Mcycles (model, P = 1 .. 3) | ms @ $MHZ MHz | front end / hop (instr.) | parity |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | flash (B) | of which parameters | RAM (B, incl. 16 KiB stack) | arena | stack worst / used | instructions / inference | Mcycles (model, P = 1 .. 3) | ms @ $MHZ MHz | front end / hop (instr.) | streaming: ms per hop | parity |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' -v mhz="$MHZ" '{
-    printf "| %s | %d | %d | %d | %d | %d / %d | %d | %.1f (%.1f .. %.1f) | %.0f (%.0f .. %.0f) | %d | %s |\n",
+    printf "| %s | %d | %d | %d | %d | %d / %d | %d | %.1f (%.1f .. %.1f) | %.0f (%.0f .. %.0f) | %d | %s | %s |\n",
         $1, $2, $3, $4, $5, $6, $7, $8, $13 / 1e6, $12 / 1e6, $14 / 1e6, $13 / mhz / 1e3,
-        $12 / mhz / 1e3, $14 / mhz / 1e3, $10, $11 }' "$summary"
+        $12 / mhz / 1e3, $14 / mhz / 1e3, $10, ($15 > 0 ? sprintf("%.1f", $15 / mhz / 1e3) : "-"), $11 }' "$summary"
 fp32=$("$KWS" analyze --net "$ROOT/models/paper.kwsnet" --quant float | awk '/^ROM/ { gsub(",", "", $2); print $2 }')
 echo
 echo "FP32: the device runtime is integer-only, and the paper network's float parameters alone"

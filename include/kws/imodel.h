@@ -194,8 +194,9 @@ kws_status kws_imodel_run(const kws_imodel *m, void *arena, size_t arena_size, c
  *                  or an op without the parameter arrays its kind needs;
  *   KWS_ERR_SHAPE  a dimension outside 1..65536, an op whose input is not
  *                  the previous op's output (a dense op takes it flattened),
- *                  kind rules (conv keeps H x W with an odd k <= 15, pool
- *                  halves, dense is 1 x 1), int32 output not on the last dense
+ *                  kind rules (conv keeps H x W, or W - (k - 1) unpadded
+ *                  along W, with an odd k <= 15; pool halves H and W, or H
+ *                  only; dense is 1 x 1), int32 output not on the last dense
  *                  op, or a last output other than n_classes;
  *   KWS_ERR_FORMAT an unknown op kind, requantization or clamp bounds out of
  *                  range, or a memory plan that is not one: a tensor outside
@@ -231,6 +232,11 @@ kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, v
  * layout - into out (H, W, C): clamp(rhaz(x / in_scale), -127, 127).
  * No libm. */
 void kws_imodel_quantize_input(const kws_imodel *m, const float *x, int8_t *out);
+
+/* One dense op (DENSE or DENSE_BIN, int8 or int32 output as op->out_s32)
+ * on in (op->in_c codes) into out, with the fast or the reference kernel:
+ * what kws_imodel_run does for it (kws/stream.h runs the dense tail so). */
+kws_status kws_iop_run_dense(const kws_iop *op, const int8_t *in, void *out, int fast);
 
 /* Index of the largest logit (the first on ties). */
 int kws_imodel_argmax(const int32_t *logits, int n);

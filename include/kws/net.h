@@ -49,7 +49,7 @@
 #include "kws/nn.h"
 #include "kws/topology.h"
 
-#define KWS_NET_MAX_OPS (KWS_TOPO_MAX_LAYERS * (2 + KWS_TOPO_MAX_POST))
+#define KWS_NET_MAX_OPS (KWS_TOPO_MAX_LAYERS * (3 + KWS_TOPO_MAX_POST))
 #define KWS_NET_MAX_BATCH 65536
 
 typedef enum { KWS_MODE_INFER = 0, KWS_MODE_TRAIN = 1 } kws_mode;
@@ -60,6 +60,7 @@ typedef enum {
     KWS_OP_BATCHNORM,
     KWS_OP_RELU,
     KWS_OP_MAXPOOL,
+    KWS_OP_CROP_W,            /* after a time=valid conv: the columns it keeps */
     KWS_OP_DROPOUT,
     KWS_OP_FLATTEN,
     KWS_OP_ACTQUANT           /* a != float: fake-quantizes the layer's output */

@@ -46,6 +46,22 @@ void kws_maxpool2x2_forward_f32(float *out, int32_t *argmax, const float *in,
 void kws_maxpool2x2_backward_f32(float *grad_in, const float *grad_out, const int32_t *argmax,
                                  int B, int C, int H, int W);
 
+/* ---- max-pool 2x1 over H only (frequency), stride 2 along H, floor -----
+ * in (B, C, H, W), out (B, C, H/2, W), argmax as above. */
+void kws_maxpool2x1_forward_f32(float *out, int32_t *argmax, const float *in,
+                                int B, int C, int H, int W);
+void kws_maxpool2x1_backward_f32(float *grad_in, const float *grad_out, const int32_t *argmax,
+                                 int B, int C, int H, int W);
+
+/* ---- crop along W: columns [left, left + Wo) of each (H, W) plane --------
+ * in (B, C, H, W), out (B, C, H, Wo); backward zero-fills the rest. A
+ * 'same' conv2d followed by the crop left = (k-1)/2, Wo = W - (k-1) is the
+ * conv unpadded along W (topology key time=valid). */
+void kws_crop_w_forward_f32(float *out, const float *in, int B, int C, int H, int W, int left,
+                            int Wo);
+void kws_crop_w_backward_f32(float *grad_in, const float *grad_out, int B, int C, int H, int W,
+                             int left, int Wo);
+
 /* ---- batch norm over (B, H, W) per channel C ---------------------------
  * Training mode: batch statistics (biased variance), running stats updated
  * with `momentum` (running = (1-momentum)*running + momentum*batch, unbiased

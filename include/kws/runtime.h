@@ -40,10 +40,14 @@
 /* ---- conv2d: k x k, stride 1, 'same' zero padding (k-1)/2 ------------- */
 
 typedef struct {
-    int h, w;      /* input and output height, width */
+    int h, w;      /* input height, width; the output's too unless valid_w */
     int in_c;      /* Cin */
     int out_c;     /* Cout */
     int kernel;    /* k: odd, 1..15 */
+    int valid_w;   /* 1: no padding along W (time=valid): the output is
+                      w - (k - 1) wide, output column x reads input columns
+                      x .. x + k - 1; the reference kernels only (the fast
+                      and Winograd ones refuse it: KWS_ERR_ARG) */
 } kws_conv2d_dims;
 
 /* Bytes of scratch kws_conv2d_s8 needs (0 for the reference kernel). */
@@ -58,6 +62,34 @@ kws_status kws_conv2d_s8(void *scratch, const kws_conv2d_dims *d, const kws_requ
                          const int8_t *weight,  /* (Cout, k, k, Cin) */
                          const int32_t *bias,   /* (Cout), NULL: 0 */
                          int8_t *out);          /* (H, W, Cout) */
+
+/* ---- conv2d, one column at a time (kws/stream.h) ------------------------ */
+
+/* The newest output column of a conv unpadded along W (valid_w): d->h = H,
+ * d->kernel = k (d->w is not read); win (H + 2P, k, Cin), P = (k - 1) / 2:
+ * the last k input columns as rows of k pixels, oldest first, with P zero
+ * rows above and below; out (H, Cout). Equal to column x of kws_conv2d_s8
+ * with valid_w on the input whose columns x .. x + k - 1 the window holds. */
+kws_status kws_conv2d_s8_column(const kws_conv2d_dims *d, const kws_requant_out *q,
+                                const int8_t *win, const int8_t *weight, const int32_t *bias,
+                                int8_t *out);
+
+/* The fast version works on weights prepared once (int16, channel pairs
+ * interleaved, rows padded to whole words): kws_conv2d_s8_column_weights_size
+ * bytes, filled by kws_conv2d_s8_column_prepare; and on scratch for the
+ * window as int16, kws_conv2d_s8_column_scratch_size bytes. Both 0 for
+ * impossible dims. */
+size_t kws_conv2d_s8_column_weights_size(const kws_conv2d_dims *d);
+size_t kws_conv2d_s8_column_scratch_size(const kws_conv2d_dims *d);
+kws_status kws_conv2d_s8_column_prepare(const kws_conv2d_dims *d, const int8_t *weight,
+                                        uint32_t *prepared);
+
+/* kws_conv2d_s8_column's result from the prepared weights; scratch and
+ * prepared 8-byte aligned. */
+kws_status kws_conv2d_s8_column_fast(void *scratch, const kws_conv2d_dims *d,
+                                     const kws_requant_out *q, const int8_t *win,
+                                     const uint32_t *prepared, const int32_t *bias,
+                                     int8_t *out);
 
 /* ---- conv2d 3x3 by Winograd F(2x2, 3x3) -------------------------------- */
 
@@ -132,6 +164,13 @@ typedef struct {
 kws_status kws_maxpool2d_s8(const kws_pool_dims *d,
                             const int8_t *in,   /* (H, W, C) */
                             int8_t *out);       /* (H/2, W/2, C) */
+
+/* 2x1 max pool over H only (frequency; topology maxpool=2x1): output
+ * (h/2, w, c), out[y][x][c] = max(in[2y][x][c], in[2y+1][x][c]). Each
+ * column on its own, so a streaming runtime pools one column the same. */
+kws_status kws_maxpool2x1_s8(const kws_pool_dims *d,
+                             const int8_t *in,  /* (H, W, C) */
+                             int8_t *out);      /* (H/2, W, C) */
 
 /* ---- channel_affine: batch norm in integers --------------------------- */
 

@@ -17,9 +17,14 @@
  *   dense N ...        fully connected; needs a flat input
  * Keys on conv2d and dense lines (any order; each at most once):
  *   kernel=K           conv2d only, odd, 1..15 (default 3)
+ *   time=valid         conv2d only: no padding along W (time), so the output
+ *                      is W - (K - 1) wide; H stays 'same' (default
+ *                      time=same). A stack of such layers can run one
+ *                      frame at a time (kws/stream.h)
  *   bn                 batch norm (per channel; per unit after dense)
  *   relu               ReLU
  *   maxpool=2          2x2 max pool, stride 2, floor; conv2d only
+ *   maxpool=2x1        2x1 max pool over H (frequency) only, W unchanged
  *   dropout=P          inverted dropout, 0 <= P < 1, training only
  *   bn_eps=E           batch-norm epsilon (default 1e-3, as Keras)
  *   bn_momentum=M      running-stat momentum, PyTorch convention
@@ -80,6 +85,8 @@ typedef struct {
     /* as written */
     int units;                /* conv2d: output channels; dense: N; flatten: 0 */
     int kernel;               /* conv2d: k; else 0 */
+    int time_valid;           /* conv2d: 1 = time=valid (no padding along W) */
+    int pool_h_only;          /* maxpool: 1 = maxpool=2x1 (over H only) */
     int n_post;
     kws_post_op post[KWS_TOPO_MAX_POST]; /* in the order written */
     float dropout;            /* P when dropout is in post[] */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kws/mfcc.h"
+#include "kws/stream.h"
 
 /* ---- small writers ------------------------------------------------------- */
 
@@ -201,6 +202,10 @@ static void write_header(gen *g)
             net->arena_size);
     fprintf(f, "#define %s_MFCC_ARENA_SIZE %zu /* kws_mfcc_init's arena */\n", g->u,
             kws_mfcc_arena_size(&m->mfcc));
+    fprintf(f,
+            "#define %s_STREAM_SIZE %zu /* kws_stream_init's memory (kws/stream.h); 0: the "
+            "model does not stream */\n",
+            g->u, kws_stream_size(net));
     fprintf(f, "#define %s_IN_C %d\n#define %s_IN_H %d\n#define %s_IN_W %d\n", g->u, net->in_c,
             g->u, net->in_h, g->u, net->in_w);
     fprintf(f, "#define %s_N_MFCC %d\n#define %s_N_CLASSES %d\n", g->u, m->mfcc.n_mfcc, g->u,

@@ -84,6 +84,16 @@ static void plan(kws_net *net, bump *b)
         else
             op->out = take(b, B * sample_size(C, H, W) * sizeof(float));
         cur = op->out;
+        if (op->kind == KWS_OP_CONV2D && l->time_valid) { /* 'same' conv, then the crop */
+            op = begin_op(net, &n, i, C, H, W, cur);
+            op->kind = KWS_OP_CROP_W;
+            W -= l->kernel - 1;
+            op->out_c = C;
+            op->out_h = H;
+            op->out_w = W;
+            op->out = take(b, B * sample_size(C, H, W) * sizeof(float));
+            cur = op->out;
+        }
 
         for (int p = 0; p < l->n_post; p++) {
             op = begin_op(net, &n, i, C, H, W, cur);
@@ -99,7 +109,8 @@ static void plan(kws_net *net, bump *b)
             case KWS_POST_MAXPOOL:
                 op->kind = KWS_OP_MAXPOOL;
                 H /= 2;
-                W /= 2;
+                if (!l->pool_h_only)
+                    W /= 2;
                 op->argmax = take(b, B * sample_size(C, H, W) * sizeof(int32_t));
                 break;
             case KWS_POST_DROPOUT:
@@ -318,8 +329,16 @@ kws_status kws_net_forward(kws_net *net, const float *in, int B, kws_mode mode)
             kws_relu_forward_f32(op->out, op->in, n);
             break;
         case KWS_OP_MAXPOOL:
-            kws_maxpool2x2_forward_f32(op->out, op->argmax, op->in, B, op->in_c, op->in_h,
-                                       op->in_w);
+            if (l->pool_h_only)
+                kws_maxpool2x1_forward_f32(op->out, op->argmax, op->in, B, op->in_c, op->in_h,
+                                           op->in_w);
+            else
+                kws_maxpool2x2_forward_f32(op->out, op->argmax, op->in, B, op->in_c, op->in_h,
+                                           op->in_w);
+            break;
+        case KWS_OP_CROP_W:
+            kws_crop_w_forward_f32(op->out, op->in, B, op->in_c, op->in_h, op->in_w,
+                                   (op->in_w - op->out_w) / 2, op->out_w);
             break;
         case KWS_OP_DROPOUT:
             if (mode == KWS_MODE_TRAIN)
@@ -389,7 +408,16 @@ kws_status kws_net_backward(kws_net *net, const float *grad_logits)
             kws_relu_backward_f32(gin, gout, op->out, n);
             break;
         case KWS_OP_MAXPOOL:
-            kws_maxpool2x2_backward_f32(gin, gout, op->argmax, B, op->in_c, op->in_h, op->in_w);
+            if (l->pool_h_only)
+                kws_maxpool2x1_backward_f32(gin, gout, op->argmax, B, op->in_c, op->in_h,
+                                            op->in_w);
+            else
+                kws_maxpool2x2_backward_f32(gin, gout, op->argmax, B, op->in_c, op->in_h,
+                                            op->in_w);
+            break;
+        case KWS_OP_CROP_W:
+            kws_crop_w_backward_f32(gin, gout, B, op->in_c, op->in_h, op->in_w,
+                                    (op->in_w - op->out_w) / 2, op->out_w);
             break;
         case KWS_OP_DROPOUT:
             kws_dropout_backward_f32(gin, gout, op->mask, n);

@@ -204,9 +204,15 @@ static kws_status resolve(kws_topology *t, const ctx *c)
                 if (l->kernel < 1 || l->kernel > KWS_TOPO_MAX_KERNEL || l->kernel % 2 == 0)
                     return fail(c, KWS_ERR_ARG, ln, "kernel=%d: must be odd, 1..%d", l->kernel,
                                 KWS_TOPO_MAX_KERNEL);
+                if (l->time_valid && W < l->kernel)
+                    return fail(c, KWS_ERR_SHAPE, ln,
+                                "time=valid needs at least %d columns (kernel=%d), but the "
+                                "input here is %d wide",
+                                l->kernel, l->kernel, W);
                 uint64_t k2 = (uint64_t)l->kernel * (uint64_t)l->kernel;
+                const int w_out = l->time_valid ? W - (l->kernel - 1) : W;
                 nw = (uint64_t)l->units * (uint64_t)C * k2;
-                l->macs = (uint64_t)l->units * (uint64_t)H * (uint64_t)W * (uint64_t)C * k2;
+                l->macs = (uint64_t)l->units * (uint64_t)H * (uint64_t)w_out * (uint64_t)C * k2;
                 C = l->units;
             } else {
                 if (!flat)
@@ -228,7 +234,9 @@ static kws_status resolve(kws_topology *t, const ctx *c)
                 return fail(c, KWS_ERR_ARG, ln, "%s output of %llu floats exceeds %d", l->name,
                             (unsigned long long)act, KWS_TOPO_MAX_ACT);
             if (act > max_act)
-                max_act = act;
+                max_act = act; /* a time=valid conv's 'same' output before the crop */
+            if (l->kind == KWS_LAYER_CONV2D && l->time_valid)
+                W -= l->kernel - 1;
             if (nw > KWS_TOPO_MAX_PARAMS ||
                 n_params + nw + (uint64_t)l->units > KWS_TOPO_MAX_PARAMS)
                 return fail(c, KWS_ERR_ARG, ln, "%s: network exceeds %d parameters", l->name,
@@ -258,12 +266,14 @@ static kws_status resolve(kws_topology *t, const ctx *c)
                 case KWS_POST_MAXPOOL:
                     if (l->kind != KWS_LAYER_CONV2D)
                         return fail(c, KWS_ERR_SHAPE, ln, "maxpool is for conv2d layers");
-                    if (H < 2 || W < 2)
+                    if (H < 2 || (W < 2 && !l->pool_h_only))
                         return fail(c, KWS_ERR_SHAPE, ln,
-                                    "maxpool=2 needs at least 2x2, but the input here is %dx%d", H,
-                                    W);
+                                    "maxpool=%s needs at least %s, but the input here is %dx%d",
+                                    l->pool_h_only ? "2x1" : "2", l->pool_h_only ? "2x1" : "2x2",
+                                    H, W);
                     H /= 2;
-                    W /= 2;
+                    if (!l->pool_h_only)
+                        W /= 2;
                     break;
                 case KWS_POST_DROPOUT:
                     if (!(l->dropout >= 0.0f && l->dropout < 1.0f))
@@ -383,6 +393,7 @@ static kws_status parse_layer(const ctx *c, int ln, kws_layer_spec *l, char **to
     const char *kind = tok[0];
     int first = 1;
     int seen_kernel = 0, seen_name = 0, seen_w = 0, seen_a = 0, seen_eps = 0, seen_mom = 0;
+    int seen_time = 0;
     if (l->kind != KWS_LAYER_FLATTEN) {
         if (ntok < 2 || strchr(tok[1], '=') != NULL)
             return fail(c, KWS_ERR_FORMAT, ln, "%s needs %s first", kind,
@@ -403,20 +414,22 @@ static kws_status parse_layer(const ctx *c, int ln, kws_layer_spec *l, char **to
         }
         int is_flag = (strcmp(key, "bn") == 0 || strcmp(key, "relu") == 0);
         int known = is_flag || strcmp(key, "kernel") == 0 || strcmp(key, "maxpool") == 0 ||
+                    strcmp(key, "time") == 0 ||
                     strcmp(key, "dropout") == 0 || strcmp(key, "bn_eps") == 0 ||
                     strcmp(key, "bn_momentum") == 0 || strcmp(key, "name") == 0 ||
                     strcmp(key, "w") == 0 || strcmp(key, "a") == 0;
         if (!known || (l->kind == KWS_LAYER_FLATTEN && strcmp(key, "name") != 0) ||
             (l->kind == KWS_LAYER_DENSE && (strcmp(key, "kernel") == 0 ||
-                                            strcmp(key, "maxpool") == 0))) {
+                                            strcmp(key, "maxpool") == 0 ||
+                                            strcmp(key, "time") == 0))) {
             if (l->kind == KWS_LAYER_FLATTEN)
                 return fail(c, KWS_ERR_FORMAT, ln, "unknown key '%.40s' for flatten (takes name=)",
                             key);
             return fail(c, KWS_ERR_FORMAT, ln,
                         "unknown key '%.40s' for %s (takes %sbn, relu, %sdropout=, bn_eps=, "
                         "bn_momentum=, name=, w=, a=)",
-                        key, kind, l->kind == KWS_LAYER_CONV2D ? "kernel=, " : "",
-                        l->kind == KWS_LAYER_CONV2D ? "maxpool=2, " : "");
+                        key, kind, l->kind == KWS_LAYER_CONV2D ? "kernel=, time=, " : "",
+                        l->kind == KWS_LAYER_CONV2D ? "maxpool=2|2x1, " : "");
         }
         if (is_flag) {
             if (val)
@@ -433,13 +446,26 @@ static kws_status parse_layer(const ctx *c, int ln, kws_layer_spec *l, char **to
                 return fail(c, KWS_ERR_FORMAT, ln, "'kernel' given twice");
             if (!parse_int(val, &l->kernel))
                 return fail(c, KWS_ERR_FORMAT, ln, "bad number '%.40s' for kernel", val);
+        } else if (strcmp(key, "time") == 0) {
+            if (seen_time++)
+                return fail(c, KWS_ERR_FORMAT, ln, "'time' given twice");
+            if (strcmp(val, "valid") == 0)
+                l->time_valid = 1;
+            else if (strcmp(val, "same") == 0)
+                l->time_valid = 0;
+            else
+                return fail(c, KWS_ERR_FORMAT, ln, "time=%.40s: valid or same", val);
         } else if (strcmp(key, "maxpool") == 0) {
             int p = 0;
-            if (!parse_int(val, &p))
+            if (strcmp(val, "2x1") == 0) {
+                l->pool_h_only = 1;
+                p = 2;
+            } else if (!parse_int(val, &p)) {
                 return fail(c, KWS_ERR_FORMAT, ln, "bad number '%.40s' for maxpool", val);
+            }
             if (p != 2)
-                return fail(c, KWS_ERR_UNSUPPORTED, ln, "maxpool=%d: only maxpool=2 is supported",
-                            p);
+                return fail(c, KWS_ERR_UNSUPPORTED, ln,
+                            "maxpool=%d: only maxpool=2 (2x2) and maxpool=2x1 are supported", p);
             kws_status st = add_post(c, ln, l, KWS_POST_MAXPOOL);
             if (st != KWS_OK)
                 return st;
@@ -683,11 +709,13 @@ size_t kws_topology_format(const kws_topology *t, char *buf, size_t size)
             put(&o, " %d", l->units);
         if (l->kind == KWS_LAYER_CONV2D)
             put(&o, " kernel=%d", l->kernel);
+        if (l->kind == KWS_LAYER_CONV2D && l->time_valid)
+            put(&o, " time=valid");
         for (int p = 0; p < l->n_post && p < KWS_TOPO_MAX_POST; p++) {
             switch (l->post[p]) {
             case KWS_POST_BN: put(&o, " bn"); break;
             case KWS_POST_RELU: put(&o, " relu"); break;
-            case KWS_POST_MAXPOOL: put(&o, " maxpool=2"); break;
+            case KWS_POST_MAXPOOL: put(&o, l->pool_h_only ? " maxpool=2x1" : " maxpool=2"); break;
             case KWS_POST_DROPOUT:
                 fmt_float(f, sizeof f, l->dropout);
                 put(&o, " dropout=%s", f);

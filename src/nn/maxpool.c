@@ -1,4 +1,5 @@
-/* maxpool.c - 2x2 max pooling, stride 2, float32, forward and backward.
+/* maxpool.c - 2x2 max pooling, stride 2, float32, forward and backward;
+ * and 2x1 (over H only: frequency, for networks that stream along W).
  *
  * Output (H/2, W/2), rounding down: an odd last row or column of the input is
  * dropped (Keras 'valid' / PyTorch default). Forward records, per output,
@@ -49,6 +50,44 @@ void kws_maxpool2x2_backward_f32(float *grad_in, const float *grad_out, const in
         const float *go = grad_out + pl * Ho * Wo;
         const int32_t *ap = argmax + pl * Ho * Wo;
         for (int t = 0; t < Ho * Wo; t++)
+            gp[ap[t]] += go[t];
+    }
+}
+
+/* 2x1: output (H/2, W); of the pair (2y, x), (2y+1, x) the first wins a tie */
+void kws_maxpool2x1_forward_f32(float *out, int32_t *argmax, const float *in,
+                                int B, int C, int H, int W)
+{
+    const int Ho = H / 2;
+    const size_t planes = (size_t)B * C;
+    KWS_OMP_FOR(planes * H * W >= KWS_OMP_MIN_WORK)
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *ip = in + pl * H * W;
+        float *op = out + pl * Ho * W;
+        int32_t *ap = argmax + pl * Ho * W;
+        for (int y = 0; y < Ho; y++) {
+            const float *r0 = ip + (size_t)(2 * y) * W, *r1 = r0 + W;
+            for (int x = 0; x < W; x++) {
+                const int up = r1[x] > r0[x];
+                op[y * W + x] = up ? r1[x] : r0[x];
+                ap[y * W + x] = (2 * y + up) * W + x;
+            }
+        }
+    }
+}
+
+void kws_maxpool2x1_backward_f32(float *grad_in, const float *grad_out, const int32_t *argmax,
+                                 int B, int C, int H, int W)
+{
+    const int Ho = H / 2;
+    const size_t planes = (size_t)B * C;
+    KWS_OMP_FOR(planes * H * W >= KWS_OMP_MIN_WORK)
+    for (size_t pl = 0; pl < planes; pl++) {
+        float *gp = grad_in + pl * H * W;
+        memset(gp, 0, sizeof(float) * H * W);
+        const float *go = grad_out + pl * Ho * W;
+        const int32_t *ap = argmax + pl * Ho * W;
+        for (int t = 0; t < Ho * W; t++)
             gp[ap[t]] += go[t];
     }
 }

@@ -458,9 +458,13 @@ kws_status kws_imodel_convert_calibrated(kws_imodel *m, const kws_topology *topo
         main_op->layer = li;
         main_op->in_h = H, main_op->in_w = W, main_op->in_c = C;
         main_op->kernel = l->kind == KWS_LAYER_CONV2D ? l->kernel : 0;
+        if (l->kind == KWS_LAYER_CONV2D && l->time_valid)
+            W -= l->kernel - 1; /* out_w < in_w: the conv is unpadded along W */
         main_op->out_h = H, main_op->out_w = W, main_op->out_c = l->units;
         C = l->units;
         mp->calib_op = nidx++;
+        if (l->kind == KWS_LAYER_CONV2D && l->time_valid)
+            mp->calib_op = nidx++; /* the net's crop after its 'same' conv */
         st = quantize_weights(m, l, params, mp, main_op);
         if (st != KWS_OK) {
             kws_error_set(err, st, "out of memory");
@@ -519,7 +523,9 @@ kws_status kws_imodel_convert_calibrated(kws_imodel *m, const kws_topology *topo
                 main_op = op_at(m, first);
                 op->layer = li;
                 op->in_h = H, op->in_w = W, op->in_c = C;
-                H /= 2, W /= 2;
+                H /= 2;
+                if (!l->pool_h_only)
+                    W /= 2; /* else out_w == in_w: a 2x1 pool over H */
                 op->out_h = H, op->out_w = W, op->out_c = C;
                 seen = 1;
                 break;

@@ -103,7 +103,10 @@ kws_status kws_conv2d_binary_s8(const kws_conv2d_dims *d, const kws_requant_out 
     kws_status st = kws_requant_out_check(q, d->out_c);
     if (st != KWS_OK) return st;
 
+    if (d->valid_w && d->w < d->kernel) return KWS_ERR_ARG;
+
     const int H = d->h, W = d->w, C = d->in_c, K = d->kernel, P = (d->kernel - 1) / 2;
+    const int PW = d->valid_w ? 0 : P, WO = d->valid_w ? W - (K - 1) : W; /* see conv2d_s8.c */
     const size_t tap_bytes = ((size_t)C + 7) / 8;
     const size_t out_bytes = (size_t)K * K * tap_bytes; /* one output channel */
     const int lo = q->act_min, hi = q->act_max;
@@ -111,24 +114,24 @@ kws_status kws_conv2d_binary_s8(const kws_conv2d_dims *d, const kws_requant_out 
         /* rows of the kernel that fall inside the image */
         const int i0 = y - P < 0 ? P - y : 0;
         const int i1 = y - P + K > H ? H - y + P : K;
-        for (int x = 0; x < W; x++) {
-            const int j0 = x - P < 0 ? P - x : 0;
-            const int j1 = x - P + K > W ? W - x + P : K;
+        for (int x = 0; x < WO; x++) {
+            const int j0 = x - PW < 0 ? PW - x : 0;
+            const int j1 = x - PW + K > W ? W - x + PW : K;
             /* all = the receptive field's sum, shared by every output channel */
             int32_t all = 0;
             for (int i = i0; i < i1; i++) {
-                const int8_t *a = in + ((size_t)(y + i - P) * W + (size_t)(x + j0 - P)) * C;
+                const int8_t *a = in + ((size_t)(y + i - P) * W + (size_t)(x + j0 - PW)) * C;
                 const int n = (j1 - j0) * C; /* the taps of row i are contiguous */
                 for (int e = 0; e < n; e++) all += a[e];
             }
-            int8_t *o_px = out + ((size_t)y * W + x) * d->out_c;
+            int8_t *o_px = out + ((size_t)y * WO + x) * d->out_c;
             for (int o = 0; o < d->out_c; o++) {
                 const uint8_t *w_o = weight + (size_t)o * out_bytes;
                 int32_t pos = 0;
                 for (int i = i0; i < i1; i++) {
                     const int8_t *in_row = in + ((size_t)(y + i - P) * W) * C;
                     for (int j = j0; j < j1; j++)
-                        pos += select_sum(in_row + (size_t)(x + j - P) * C,
+                        pos += select_sum(in_row + (size_t)(x + j - PW) * C,
                                           w_o + ((size_t)i * K + j) * tap_bytes, C);
                 }
                 const int32_t acc = 2 * pos - all + (bias ? bias[o] : 0);

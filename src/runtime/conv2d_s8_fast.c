@@ -74,7 +74,7 @@
 static int check_dims(const kws_conv2d_dims *d)
 {
     return d && d->h > 0 && d->w > 0 && d->in_c > 0 && d->out_c > 0 && d->kernel > 0 &&
-           d->kernel <= 15 && (d->kernel & 1) == 1;
+           d->kernel <= 15 && (d->kernel & 1) == 1 && !d->valid_w;
 }
 
 static int path_c4(const kws_conv2d_dims *d)

@@ -78,7 +78,8 @@
 
 static int wg_supported(const kws_conv2d_dims *d)
 {
-    return d && d->kernel == 3 && d->h > 0 && d->w > 0 && d->out_c > 0 && d->in_c > 0 &&
+    return d && d->kernel == 3 && !d->valid_w && d->h > 0 && d->w > 0 && d->out_c > 0 &&
+           d->in_c > 0 &&
            (d->in_c & 3) == 0 && d->in_c <= WG_MAX_CIN;
 }
 

@@ -44,13 +44,21 @@ static kws_status check_kind(const kws_iop *op)
     switch (op->kind) {
     case KWS_IOP_CONV2D:
     case KWS_IOP_CONV2D_BIN:
-        if (!same_hw || op->kernel < 1 || op->kernel > 15 || op->kernel % 2 == 0)
+        if (op->kernel < 1 || op->kernel > 15 || op->kernel % 2 == 0)
+            return KWS_ERR_SHAPE;
+        /* 'same', or unpadded along W (time=valid: out_w = in_w - (k - 1)) */
+        if (op->out_h != op->in_h ||
+            (op->out_w != op->in_w && op->out_w != op->in_w - (op->kernel - 1)) ||
+            op->out_w < 1)
             return KWS_ERR_SHAPE;
         if (!op->rq || (op->kind == KWS_IOP_CONV2D ? !op->weight : !op->wbits))
             return KWS_ERR_ARG;
         return KWS_OK;
     case KWS_IOP_MAXPOOL:
-        if (op->out_h != op->in_h / 2 || op->out_w != op->in_w / 2 || op->out_c != op->in_c)
+        /* 2x2, or 2x1 over H (out_w = in_w) */
+        if (op->out_h != op->in_h / 2 || op->out_h < 1 ||
+            (op->out_w != op->in_w / 2 && op->out_w != op->in_w) || op->out_w < 1 ||
+            op->out_c != op->in_c)
             return KWS_ERR_SHAPE;
         return KWS_OK;
     case KWS_IOP_AFFINE:

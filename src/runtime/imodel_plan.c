@@ -23,7 +23,8 @@ static size_t op_out_bytes(const kws_iop *op)
  * pays. */
 static size_t conv_work_need(const kws_iop *op, kws_plan_kind plan)
 {
-    kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
+    kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel,
+                         op->out_w != op->in_w};
     size_t need;
     if (op->kind == KWS_IOP_CONV2D_BIN)
         need = kws_conv2d_binary_s8_fast_scratch_size(&d);

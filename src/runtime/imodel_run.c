@@ -117,6 +117,14 @@ void kws_imodel_quantize_input(const kws_imodel *m, const float *x, int8_t *out)
                 out[(h * W + w) * C + c] = quantize_one(x[(c * H + h) * W + w], m->in_scale);
 }
 
+void kws_imodel_quantize_column(const kws_imodel *m, const float *x, int8_t *out)
+{
+    int C = m->in_c, H = m->in_h;
+    for (int c = 0; c < C; c++)
+        for (int h = 0; h < H; h++)
+            out[h * C + c] = quantize_one(x[c * H + h], m->in_scale);
+}
+
 /* The last dense layer with an int32 output: out[n] = rhaz(acc * M_n),
  * saturated to +-(2^31 - 1). Binary weights when wbits is set. */
 static void dense_s32(const kws_iop *op, const int8_t *in, int32_t *out)
@@ -151,6 +159,7 @@ static kws_conv2d_dims conv_dims(const kws_iop *op)
     d.in_c = op->in_c;
     d.out_c = op->out_c;
     d.kernel = op->kernel;
+    d.valid_w = op->out_w != op->in_w; /* time=valid: the reference kernels */
     return d;
 }
 
@@ -180,7 +189,9 @@ size_t kws_iop_work_area(const kws_imodel *m, const kws_iop *op, size_t *size)
 /* fast: the ..._fast kernels (kws/runtime.h) in the op's work area
  * (kws_iop_work_area); a 3x3 conv (int8 or binary weights) by Winograd
  * when the area holds a chunk that pays. A conv whose fast kernel's
- * scratch does not fit runs the reference kernel. */
+ * scratch does not fit, or unpadded along W (time=valid, which the fast
+ * kernels do not take; kws/stream.h runs such models column by column),
+ * runs the reference kernel. */
 static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, int fast)
 {
     const int8_t *in = base + op->in_off;
@@ -194,7 +205,7 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
         const kws_conv2d_dims d = conv_dims(op);
         size_t area_size = 0;
         void *area = NULL;
-        if (fast) {
+        if (fast && !d.valid_w) {
             area = base + kws_iop_work_area(m, op, &area_size);
             if (kws_conv2d_s8_winograd_pays(&d, kws_conv2d_s8_winograd_chunk(&d, area_size)))
                 return kws_conv2d_s8_winograd(area, area_size, &d, &q, in, op->weight, op->bias,
@@ -208,7 +219,7 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
         const kws_conv2d_dims d = conv_dims(op);
         const size_t need = kws_conv2d_binary_s8_fast_scratch_size(&d);
         size_t area_size = 0;
-        if (fast) {
+        if (fast && !d.valid_w) {
             void *area = base + kws_iop_work_area(m, op, &area_size);
             if (kws_conv2d_s8_winograd_pays(&d, kws_conv2d_s8_winograd_chunk(&d, area_size)))
                 return kws_conv2d_binary_s8_winograd(area, area_size, &d, &q, in, op->wbits,
@@ -223,6 +234,8 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
         d.h = op->in_h;
         d.w = op->in_w;
         d.c = op->in_c;
+        if (op->out_w == op->in_w) /* maxpool=2x1 */
+            return kws_maxpool2x1_s8(&d, in, out);
         return fast ? kws_maxpool2d_s8_fast(&d, in, out) : kws_maxpool2d_s8(&d, in, out);
     }
     case KWS_IOP_AFFINE:
@@ -232,24 +245,35 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
         return kws_channel_affine_s8(&q, op->in_h * op->in_w, op->in_c, in, op->mul, op->bias,
                                      out);
     case KWS_IOP_DENSE:
-    case KWS_IOP_DENSE_BIN: {
-        if (op->out_s32) {
-            if (!op->rq || (!op->weight && !op->wbits))
-                return KWS_ERR_ARG;
-            dense_s32(op, in, (int32_t *)(void *)out);
-            return KWS_OK;
-        }
-        kws_dense_dims d;
-        d.in = op->in_c;
-        d.out = op->out_c;
-        if (op->kind == KWS_IOP_DENSE)
-            return fast ? kws_dense_s8_fast(&d, &q, in, op->weight, op->bias, out)
-                        : kws_dense_s8(&d, &q, in, op->weight, op->bias, out);
-        return fast ? kws_dense_binary_s8_fast(&d, &q, in, op->wbits, op->bias, out)
-                    : kws_dense_binary_s8(&d, &q, in, op->wbits, op->bias, out);
-    }
+    case KWS_IOP_DENSE_BIN:
+        return kws_iop_run_dense(op, in, out, fast);
     }
     return KWS_ERR_ARG;
+}
+
+kws_status kws_iop_run_dense(const kws_iop *op, const int8_t *in, void *out, int fast)
+{
+    if (op->kind != KWS_IOP_DENSE && op->kind != KWS_IOP_DENSE_BIN)
+        return KWS_ERR_ARG;
+    if (op->out_s32) {
+        if (!op->rq || (!op->weight && !op->wbits))
+            return KWS_ERR_ARG;
+        dense_s32(op, in, (int32_t *)out);
+        return KWS_OK;
+    }
+    kws_requant_out q;
+    q.rq = op->rq;
+    q.act_min = op->act_min;
+    q.act_max = op->act_max;
+    kws_dense_dims d;
+    d.in = op->in_c;
+    d.out = op->out_c;
+    int8_t *o = (int8_t *)out;
+    if (op->kind == KWS_IOP_DENSE)
+        return fast ? kws_dense_s8_fast(&d, &q, in, op->weight, op->bias, o)
+                    : kws_dense_s8(&d, &q, in, op->weight, op->bias, o);
+    return fast ? kws_dense_binary_s8_fast(&d, &q, in, op->wbits, op->bias, o)
+                : kws_dense_binary_s8(&d, &q, in, op->wbits, op->bias, o);
 }
 
 kws_status kws_imodel_run(const kws_imodel *m, void *arena, size_t arena_size, const int8_t *in,

@@ -1,4 +1,5 @@
-/* maxpool_s8.c - 2x2 max pool, stride 2, floor, channels last, int8.
+/* maxpool_s8.c - 2x2 max pool, stride 2, floor, channels last, int8; and
+ * the 2x1 pool over H only (maxpool=2x1).
  *
  * Input and output share one scale: requantization is monotonic, so pooling
  * the int8 codes equals quantizing the pooled real values.
@@ -24,6 +25,19 @@ kws_status kws_maxpool2d_s8(const kws_pool_dims *d, const int8_t *in, int8_t *ou
                 o[c] = m;
             }
         }
+    }
+    return KWS_OK;
+}
+
+kws_status kws_maxpool2x1_s8(const kws_pool_dims *d, const int8_t *in, int8_t *out)
+{
+    if (!d || !in || !out || d->h < 2 || d->w < 1 || d->c <= 0) return KWS_ERR_ARG;
+    const size_t row = (size_t)d->w * d->c; /* one (W, C) row */
+    for (int y = 0; y < d->h / 2; y++) {
+        const int8_t *a = in + (size_t)(2 * y) * row, *b = a + row;
+        int8_t *o = out + (size_t)y * row;
+        for (size_t i = 0; i < row; i++)
+            o[i] = b[i] > a[i] ? b[i] : a[i];
     }
     return KWS_OK;
 }

@@ -234,6 +234,7 @@ static inline kws_conv2d_dims kc_conv_dims(const kc_case *c)
     cd.in_c = c->c;
     cd.out_c = c->out;
     cd.kernel = c->k;
+    cd.valid_w = 0;
     return cd;
 }
 

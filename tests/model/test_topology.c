@@ -138,7 +138,8 @@ static int same_topology(const kws_topology *a, const kws_topology *b)
     for (int i = 0; i < a->n_layers; i++) {
         const kws_layer_spec *x = &a->layers[i], *y = &b->layers[i];
         if (x->kind != y->kind || strcmp(x->name, y->name) != 0 || x->units != y->units ||
-            x->kernel != y->kernel || x->n_post != y->n_post || x->wq != y->wq ||
+            x->kernel != y->kernel || x->time_valid != y->time_valid ||
+            x->pool_h_only != y->pool_h_only || x->n_post != y->n_post || x->wq != y->wq ||
             x->aq != y->aq || x->dropout != y->dropout || x->bn_eps != y->bn_eps ||
             x->bn_momentum != y->bn_momentum || x->out_c != y->out_c || x->out_h != y->out_h ||
             x->out_w != y->out_w || x->weight_off != y->weight_off || x->stat_off != y->stat_off)
@@ -158,6 +159,8 @@ static void test_round_trip(void)
         "dense 64 bn bn_eps=1e-5 bn_momentum=0.1 relu w=binary a=binary\n"
         "dense 10 w=int4 name=logits\n",
         "input 3 8 8\nconv2d 4 kernel=1 dropout=0.123456789\nflatten\ndense 2\n",
+        "input 1 38 55\nconv2d 16 kernel=3 time=valid relu maxpool=2x1 bn\n"
+        "conv2d 8 kernel=5 time=same maxpool=2\nflatten\ndense 2\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         kws_topology a, b;
@@ -174,6 +177,20 @@ static void test_round_trip(void)
         CHECK_EQ_INT(kws_topology_format(&a, small, sizeof small), n);
         CHECK_EQ_INT(strlen(small), sizeof small - 1);
         free(buf);
+    }
+    /* the streaming keys: shapes and MACs by hand */
+    kws_topology s;
+    if (CHECK(fx_parse(&s, "input 1 38 55\nconv2d 16 kernel=3 time=valid relu maxpool=2x1 bn\n"
+                           "conv2d 32 kernel=5 time=valid\nflatten\ndense 10\n") == KWS_OK)) {
+        CHECK(s.layers[0].time_valid && s.layers[0].pool_h_only);
+        CHECK_EQ_INT(s.layers[0].out_h, 19); /* 38 / 2 over frequency */
+        CHECK_EQ_INT(s.layers[0].out_w, 53); /* 55 - 2 along time */
+        CHECK_EQ_INT(s.layers[0].macs, 16ull * 38 * 53 * 9);
+        CHECK_EQ_INT(s.layers[1].out_w, 49); /* 53 - 4 */
+        CHECK_EQ_INT(s.layers[1].macs, 32ull * 19 * 49 * 16 * 25);
+        CHECK_EQ_INT(s.layers[3].in_c, 32 * 19 * 49);
+        /* the largest activation: conv2d's 'same' output before its crop */
+        CHECK_EQ_INT(s.max_act, 16 * 38 * 55);
     }
     /* CRLF, tabs, no final newline, UTF-8 in comments */
     kws_topology t;
@@ -217,6 +234,16 @@ static const bad_case bad[] = {
      4, KWS_ERR_SHAPE, "1x2"},
     {"input 1 38 55\nconv2d 4 maxpool=3\nflatten\ndense 2\n", 2, KWS_ERR_UNSUPPORTED,
      "maxpool=3"},
+    {"input 1 38 55\nconv2d 4 time=causal\nflatten\ndense 2\n", 2, KWS_ERR_FORMAT,
+     "time=causal"},
+    {"input 1 38 55\nconv2d 4 time=valid time=same\nflatten\ndense 2\n", 2, KWS_ERR_FORMAT,
+     "twice"},
+    {"input 1 8 2\nconv2d 4 time=valid\nflatten\ndense 2\n", 2, KWS_ERR_SHAPE,
+     "2 wide"},
+    {"input 1 1 5\nconv2d 4 maxpool=2x1\nflatten\ndense 2\n", 2, KWS_ERR_SHAPE, "1x5"},
+    {"input 1 8 8\nflatten\ndense 10 time=valid\n", 3, KWS_ERR_FORMAT, "unknown key 'time'"},
+    {"input 1 38 55\nconv2d 4 maxpool=2x2\nflatten\ndense 2\n", 2, KWS_ERR_FORMAT,
+     "bad number '2x2'"},
     {"input 1 8 8\ndense 10\n", 2, KWS_ERR_SHAPE, "add 'flatten'"},
     {"input 1 8 8\nflatten\nconv2d 4\nflatten\ndense 2\n", 3, KWS_ERR_SHAPE, "flat"},
     {"input 1 8 8\nflatten\nflatten\ndense 2\n", 3, KWS_ERR_SHAPE, "already flat"},

@@ -169,6 +169,7 @@ static void check_dense(int B, int K, int N)
 /* ---- max-pool -------------------------------------------------------------- */
 typedef struct {
     int B, C, H, W;
+    int h_only;                  /* 2x1 (over H) instead of 2x2 */
     float *in, *out, *R;
     int32_t *argmax;
 } pool_ctx;
@@ -176,15 +177,19 @@ typedef struct {
 static double pool_loss(void *p)
 {
     pool_ctx *c = p;
-    kws_maxpool2x2_forward_f32(c->out, c->argmax, c->in, c->B, c->C, c->H, c->W);
-    return dot_d(c->out, c->R, (size_t)c->B * c->C * (c->H / 2) * (c->W / 2));
+    if (c->h_only)
+        kws_maxpool2x1_forward_f32(c->out, c->argmax, c->in, c->B, c->C, c->H, c->W);
+    else
+        kws_maxpool2x2_forward_f32(c->out, c->argmax, c->in, c->B, c->C, c->H, c->W);
+    return dot_d(c->out, c->R, (size_t)c->B * c->C * (c->H / 2) * (c->h_only ? c->W : c->W / 2));
 }
 
-static void check_maxpool(int B, int C, int H, int W)
+static void check_maxpool(int B, int C, int H, int W, int h_only)
 {
-    printf("maxpool2x2 B=%d C=%d H=%d W=%d\n", B, C, H, W);
-    const size_t nin = (size_t)B * C * H * W, nout = (size_t)B * C * (H / 2) * (W / 2);
-    pool_ctx c = {B, C, H, W, 0, 0, 0, 0};
+    printf("maxpool%s B=%d C=%d H=%d W=%d\n", h_only ? "2x1" : "2x2", B, C, H, W);
+    const size_t nin = (size_t)B * C * H * W,
+                 nout = (size_t)B * C * (H / 2) * (h_only ? W : W / 2);
+    pool_ctx c = {B, C, H, W, h_only, 0, 0, 0, 0};
     /* distinct values 0.01 apart, shuffled: no ties, no kink within h */
     c.in = malloc(sizeof(float) * nin);
     for (size_t i = 0; i < nin; i++)
@@ -200,14 +205,48 @@ static void check_maxpool(int B, int C, int H, int W)
     c.argmax = malloc(sizeof(int32_t) * nout);
     float *gin = rand_buf(nin, 9.0f);
     pool_loss(&c);
-    kws_maxpool2x2_backward_f32(gin, c.R, c.argmax, B, C, H, W);
+    if (h_only)
+        kws_maxpool2x1_backward_f32(gin, c.R, c.argmax, B, C, H, W);
+    else
+        kws_maxpool2x2_backward_f32(gin, c.R, c.argmax, B, C, H, W);
     gradcheck("maxpool d/d input", pool_loss, &c, c.in, gin, nin, 1e-3f, TOL_LINEAR);
     /* ties: the first in scan order wins (PyTorch) */
-    float tie[4] = {2.0f, 2.0f, 2.0f, 2.0f}, o;
-    int32_t am;
-    kws_maxpool2x2_forward_f32(&o, &am, tie, 1, 1, 2, 2);
-    CHECK_EQ_INT(am, 0);
+    float tie[4] = {2.0f, 2.0f, 2.0f, 2.0f}, o[2];
+    int32_t am[2];
+    kws_maxpool2x2_forward_f32(o, am, tie, 1, 1, 2, 2);
+    CHECK_EQ_INT(am[0], 0);
+    kws_maxpool2x1_forward_f32(o, am, tie, 1, 1, 2, 2); /* columns 0 and 1: rows 0 win */
+    CHECK_EQ_INT(am[0], 0);
+    CHECK_EQ_INT(am[1], 1);
     free(c.in); free(c.out); free(c.R); free(c.argmax); free(gin);
+}
+
+/* ---- crop along W (time=valid) ----------------------------------------------- */
+typedef struct {
+    int B, C, H, W, left, Wo;
+    float *in, *out, *R;
+} crop_ctx;
+
+static double crop_loss(void *p)
+{
+    crop_ctx *c = p;
+    kws_crop_w_forward_f32(c->out, c->in, c->B, c->C, c->H, c->W, c->left, c->Wo);
+    return dot_d(c->out, c->R, (size_t)c->B * c->C * c->H * c->Wo);
+}
+
+static void check_crop(int B, int C, int H, int W, int left, int Wo)
+{
+    printf("crop_w B=%d C=%d H=%d W=%d [%d, %d)\n", B, C, H, W, left, left + Wo);
+    const size_t nin = (size_t)B * C * H * W, nout = (size_t)B * C * H * Wo;
+    crop_ctx c = {B, C, H, W, left, Wo, rand_buf(nin, 1.0f), zero_buf(nout), rand_buf(nout, 1.0f)};
+    float *gin = rand_buf(nin, 9.0f);
+    crop_loss(&c);
+    kws_crop_w_backward_f32(gin, c.R, B, C, H, W, left, Wo);
+    gradcheck("crop d/d input", crop_loss, &c, c.in, gin, nin, 1e-1f, TOL_LINEAR);
+    /* by hand: the kept columns, in order */
+    CHECK(c.out[0] == c.in[left] && c.out[Wo - 1] == c.in[left + Wo - 1]);
+    CHECK(c.out[Wo] == c.in[W + left]); /* the next row */
+    free(c.in); free(c.out); free(c.R); free(gin);
 }
 
 /* ---- ReLU ------------------------------------------------------------------ */
@@ -452,8 +491,8 @@ int main(void)
     check_conv(2, 2, 2, 2, 3, 5); /* plane smaller than the kernel's reach */
     check_dense(3, 7, 5);
     check_dense(1, 13, 4);
-    check_maxpool(2, 2, 4, 6);
-    check_maxpool(1, 3, 5, 7);
+    check_maxpool(2, 2, 4, 6, 0);
+    check_maxpool(1, 3, 5, 7, 0);
     check_relu(57);
     check_dropout(64, 0.5f);
     check_dropout(16, 0.0f);
@@ -462,5 +501,10 @@ int main(void)
     check_softmax_xent(4, 10, 0);
     check_softmax_xent(5, 7, 1);
     check_chain();
+    /* after the chain: the generator's earlier draws stay what they were */
+    check_maxpool(2, 2, 4, 6, 1);
+    check_maxpool(1, 3, 5, 3, 1);
+    check_crop(2, 3, 4, 7, 1, 5);
+    check_crop(1, 2, 3, 9, 2, 5);
     return test_summary("test_gradcheck");
 }

@@ -79,7 +79,7 @@ static long run_case(const bconv_case *cs, rt_rng *g, int verbose)
     CHECK(rt_make_requant(rq, O, s_x, s_w, s_y));
     if (O > 2) rq[O - 1] = (kws_requant){0, 0}; /* M = 0 channel */
 
-    kws_conv2d_dims d = {H, W, C, O, K};
+    kws_conv2d_dims d = {H, W, C, O, K, 0};
     kws_requant_out q = {rq, cs->act_min, 127};
     const int32_t *b = cs->use_bias ? bias : NULL;
     CHECK_EQ_INT(kws_conv2d_s8(NULL, &d, &q, in, w8, b, ref), KWS_OK);
@@ -133,7 +133,7 @@ static void test_extremes(void)
     kws_requant rq[O];
     for (int o = 0; o < O; o++)
         CHECK(kws_requant_from_scale(120.0 / (K * K * C * 128.0), &rq[o]) == KWS_OK);
-    kws_conv2d_dims d = {H, W, C, O, K};
+    kws_conv2d_dims d = {H, W, C, O, K, 0};
     kws_requant_out q = {rq, -127, 127};
     long diff = 0;
     for (int v = 0; v < 2; v++) {
@@ -168,7 +168,7 @@ static void test_errors(void)
     uint8_t wt[9] = {0};
     kws_requant rq[1] = {{1 << 30, 0}};
     kws_requant_out q = {rq, -127, 127};
-    kws_conv2d_dims d = {2, 2, 1, 1, 3};
+    kws_conv2d_dims d = {2, 2, 1, 1, 3, 0};
     CHECK_EQ_INT(kws_conv2d_binary_s8(&d, &q, in, wt, NULL, out), KWS_OK);
     CHECK_EQ_INT(kws_conv2d_binary_s8(NULL, &q, in, wt, NULL, out), KWS_ERR_ARG);
     CHECK_EQ_INT(kws_conv2d_binary_s8(&d, NULL, in, wt, NULL, out), KWS_ERR_ARG);

@@ -57,7 +57,7 @@ static void run_case(const conv_case *cs, rt_rng *g)
     CHECK(rt_make_requant(rq, O, s_x, s_w, s_y));
     if (O > 2) rq[O - 1] = (kws_requant){0, 0}; /* M = 0 channel */
 
-    kws_conv2d_dims d = {H, W, C, O, K};
+    kws_conv2d_dims d = {H, W, C, O, K, 0};
     kws_requant_out q = {rq, cs->act_min, 127};
     const int32_t *b = cs->use_bias ? bias : NULL;
     CHECK_EQ_INT(kws_conv2d_s8_scratch_size(&d), 0);
@@ -106,7 +106,7 @@ static void test_errors(void)
     int8_t in[4] = {0}, wt[9] = {0}, out[4];
     kws_requant rq[1] = {{1 << 30, 0}};
     kws_requant_out q = {rq, -127, 127};
-    kws_conv2d_dims d = {2, 2, 1, 1, 3};
+    kws_conv2d_dims d = {2, 2, 1, 1, 3, 0};
     CHECK_EQ_INT(kws_conv2d_s8(NULL, &d, &q, in, wt, NULL, out), KWS_OK);
     CHECK_EQ_INT(kws_conv2d_s8(NULL, NULL, &q, in, wt, NULL, out), KWS_ERR_ARG);
     CHECK_EQ_INT(kws_conv2d_s8(NULL, &d, NULL, in, wt, NULL, out), KWS_ERR_ARG);

@@ -257,7 +257,7 @@ static void conv_case(rt_rng *g, int H, int W, int C, int O, int K, int style, i
     fill_rq(g, rq, O, rt_int(g, 0, 2) == 0);
     kws_requant_out q = {rq, 0, 127};
     pick_bounds(g, &q.act_min, &q.act_max);
-    kws_conv2d_dims d = {H, W, C, O, K};
+    kws_conv2d_dims d = {H, W, C, O, K, 0};
     const int32_t *b = rt_int(g, 0, 4) ? bias : NULL;
 
     const int chunk = 4 * (int)rt_int(g, 1, (O + 3) / 4);
@@ -308,7 +308,7 @@ static void test_conv(void)
     CHECK_EQ_INT(g_conv_bad, 0);
 
     /* scratch sizes: the paper's layers */
-    kws_conv2d_dims d1 = {38, 55, 1, 16, 3}, d5 = {9, 13, 64, 64, 3}, dbad = {9, 13, 64, 64, 4};
+    kws_conv2d_dims d1 = {38, 55, 1, 16, 3, 0}, d5 = {9, 13, 64, 64, 3, 0}, dbad = {9, 13, 64, 64, 4, 0};
     printf("conv2d fast scratch: conv2d %zu B, conv2d_5 %zu B\n",
            kws_conv2d_s8_fast_scratch_size(&d1), kws_conv2d_s8_fast_scratch_size(&d5));
     CHECK_EQ_INT(kws_conv2d_s8_fast_scratch_size(&d5), 4608);
@@ -347,16 +347,16 @@ static void test_conv_winograd(void)
 
     /* scratch: 80 * Cin + 512 + chunk * (32 * Cin + 24), chunks of 4 output
      * channels; the chunk a size holds */
-    kws_conv2d_dims d5 = {9, 13, 64, 64, 3};
+    kws_conv2d_dims d5 = {9, 13, 64, 64, 3, 0};
     CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 64), 80 * 64 + 512 + 64 * (32 * 64 + 24));
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 512 + 22 * (32 * 64 + 24) + 100), 20);
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 512 + 24 * (32 * 64 + 24)), 24);
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 512 + 24 * (32 * 64 + 24) - 1), 20);
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, (size_t)1 << 30), 64);
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&d5, 80 * 64 + 512 + 4 * (32 * 64 + 24) - 1), 0);
-    kws_conv2d_dims odd = {5, 5, 8, 7, 3};
+    kws_conv2d_dims odd = {5, 5, 8, 7, 3, 0};
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&odd, (size_t)1 << 30), 8); /* Cout 7 -> 8 */
-    kws_conv2d_dims odd9 = {5, 5, 8, 9, 3};
+    kws_conv2d_dims odd9 = {5, 5, 8, 9, 3, 0};
     CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&odd9, (size_t)1 << 30), 12); /* Cout 9 -> 12 */
     CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 2), 0);
     CHECK_EQ_INT(kws_conv2d_s8_winograd_scratch_size(&d5, 6), 0);
@@ -368,10 +368,10 @@ static void test_conv_winograd(void)
     static const int wdims[5][4] = {{38, 55, 16, 16}, {19, 27, 16, 32}, {19, 27, 32, 32},
                                     {9, 13, 32, 64}, {9, 13, 64, 64}};
     for (int i = 0; i < 5; i++) {
-        kws_conv2d_dims pd = {wdims[i][0], wdims[i][1], wdims[i][2], wdims[i][3], 3};
+        kws_conv2d_dims pd = {wdims[i][0], wdims[i][1], wdims[i][2], wdims[i][3], 3, 0};
         CHECK(kws_conv2d_s8_winograd_pays(&pd, 16));
     }
-    kws_conv2d_dims one = {9, 9, 4, 1, 3}, thin = {9, 9, 4, 64, 3}, k5 = {9, 9, 16, 16, 5};
+    kws_conv2d_dims one = {9, 9, 4, 1, 3, 0}, thin = {9, 9, 4, 64, 3, 0}, k5 = {9, 9, 16, 16, 5, 0};
     CHECK(!kws_conv2d_s8_winograd_pays(&one, 4));
     CHECK(!kws_conv2d_s8_winograd_pays(&thin, 4));
     CHECK(!kws_conv2d_s8_winograd_pays(&k5, 16));
@@ -382,7 +382,7 @@ static void test_conv_winograd(void)
     static uint64_t scratch[4096];
     kws_requant rq[2] = {{1 << 30, -8}, {1 << 30, -8}};
     kws_requant_out q = {rq, -127, 127};
-    kws_conv2d_dims d = {4, 4, 8, 2, 3};
+    kws_conv2d_dims d = {4, 4, 8, 2, 3, 0};
     CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &d, &q, in, wt, NULL, out), KWS_OK);
     CHECK_EQ_INT(kws_conv2d_s8_winograd(NULL, sizeof scratch, &d, &q, in, wt, NULL, out),
                  KWS_ERR_ARG);
@@ -398,7 +398,7 @@ static void test_conv_winograd(void)
                                       {0, 4, 8, 2, 3}, {4, 4, 8, 0, 3}};
     for (int i = 0; i < 5; i++) {
         kws_conv2d_dims b = {bad_dims[i][0], bad_dims[i][1], bad_dims[i][2], bad_dims[i][3],
-                             bad_dims[i][4]};
+                             bad_dims[i][4], 0};
         CHECK_EQ_INT(kws_conv2d_s8_winograd_chunk(&b, sizeof scratch), 0);
         CHECK_EQ_INT(kws_conv2d_s8_winograd(scratch, sizeof scratch, &b, &q, in, wt, NULL, out),
                      KWS_ERR_ARG);
@@ -414,7 +414,7 @@ static void test_conv_errors(void)
     uint64_t scratch[64];
     kws_requant rq[1] = {{1 << 30, 0}};
     kws_requant_out q = {rq, -127, 127};
-    kws_conv2d_dims d = {2, 2, 1, 1, 3};
+    kws_conv2d_dims d = {2, 2, 1, 1, 3, 0};
     CHECK_EQ_INT(kws_conv2d_s8_fast(scratch, &d, &q, in, wt, NULL, out), KWS_OK);
     CHECK_EQ_INT(kws_conv2d_s8_fast(NULL, &d, &q, in, wt, NULL, out), KWS_ERR_ARG);
     CHECK_EQ_INT(kws_conv2d_s8_fast((char *)scratch + 4, &d, &q, in, wt, NULL, out), KWS_ERR_ARG);
@@ -464,7 +464,7 @@ static void bconv_case(rt_rng *g, int H, int W, int C, int O, int K, int style)
     fill_rq(g, rq, O, rt_int(g, 0, 2) == 0);
     kws_requant_out q = {rq, 0, 127};
     pick_bounds(g, &q.act_min, &q.act_max);
-    kws_conv2d_dims d = {H, W, C, O, K};
+    kws_conv2d_dims d = {H, W, C, O, K, 0};
     const int32_t *b = rt_int(g, 0, 4) ? bias : NULL;
 
     const size_t ss = kws_conv2d_binary_s8_fast_scratch_size(&d);
@@ -542,7 +542,7 @@ static void test_conv_binary(void)
         memset(in, 0x80, sizeof in);
         memset(wb, sign ? 0xFF : 0x00, sizeof wb);
         kws_requant_out q = {rq, -128, 127};
-        kws_conv2d_dims d = {H, W, C, O, K};
+        kws_conv2d_dims d = {H, W, C, O, K, 0};
         CHECK(kws_conv2d_binary_s8_fast_scratch_size(&d) <= sizeof scratch);
         CHECK_EQ_INT(kws_conv2d_binary_s8(&d, &q, in, wb, NULL, ref), KWS_OK);
         CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, NULL, fast), KWS_OK);
@@ -550,8 +550,8 @@ static void test_conv_binary(void)
     }
 
     /* scratch sizes; errors as the reference's */
-    kws_conv2d_dims d4 = {9, 13, 32, 64, 3}, d5 = {9, 13, 64, 64, 3}, d3 = {9, 13, 3, 64, 3};
-    kws_conv2d_dims dbad = {9, 13, 32, 64, 4};
+    kws_conv2d_dims d4 = {9, 13, 32, 64, 3, 0}, d5 = {9, 13, 64, 64, 3, 0}, d3 = {9, 13, 3, 64, 3, 0};
+    kws_conv2d_dims dbad = {9, 13, 32, 64, 4, 0};
     printf("binary conv2d fast scratch: 9x13x32->64 %zu B, 9x13x64->64 %zu B\n",
            kws_conv2d_binary_s8_fast_scratch_size(&d4),
            kws_conv2d_binary_s8_fast_scratch_size(&d5));
@@ -566,7 +566,7 @@ static void test_conv_binary(void)
     uint64_t scratch[64];
     kws_requant rq[1] = {{1 << 30, -8}};
     kws_requant_out q = {rq, -127, 127};
-    kws_conv2d_dims d = {2, 2, 4, 1, 3};
+    kws_conv2d_dims d = {2, 2, 4, 1, 3, 0};
     CHECK_EQ_INT(kws_conv2d_binary_s8_fast(scratch, &d, &q, in, wb, NULL, out), KWS_OK);
     CHECK_EQ_INT(kws_conv2d_binary_s8_fast(NULL, &d, &q, in, wb, NULL, out), KWS_ERR_ARG);
     CHECK_EQ_INT(kws_conv2d_binary_s8_fast((char *)scratch + 4, &d, &q, in, wb, NULL, out),
@@ -861,7 +861,7 @@ static void test_model_hand(void)
     for (int i = 0; i < 9; i++)
         if (ops[i].kind == KWS_IOP_CONV2D) {
             kws_conv2d_dims d = {ops[i].in_h, ops[i].in_w, ops[i].in_c, ops[i].out_c,
-                                 ops[i].kernel};
+                                 ops[i].kernel, 0};
             size_t s = kws_conv2d_s8_fast_scratch_size(&d);
             if (s > m.scratch_size)
                 m.scratch_size = s;
@@ -936,7 +936,7 @@ static void test_model_paper(kws_quant_mode mode)
         CHECK_EQ_INT(m.arena_size, peak + 10368);
         for (int i = 0; i < m.n_ops; i++) {
             const kws_iop *op = &m.ops[i];
-            kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel};
+            kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel, 0};
             size_t have;
             kws_iop_work_area(&m, op, &have);
             if (op->kind == KWS_IOP_CONV2D) {
@@ -969,9 +969,66 @@ static void test_model_paper(kws_quant_mode mode)
     kws_net_free(&net);
 }
 
+/* The column kernels of kws/stream.h: for random (H, k, Cin, Cout) the
+ * reference column, the fast column and kws_conv2d_s8 with valid_w on the
+ * k-column input (its one output column) agree byte for byte; the window
+ * is that input with P zero rows above and below. */
+static void test_conv_column(void)
+{
+    rt_rng g = {777};
+    long cases = 0, bad = 0, fast_path = 0;
+    static const int cins[] = {1, 2, 3, 4, 8, 12, 16, 32};
+    for (int r = 0; r < 300; r++) {
+        const int C = cins[rt_int(&g, 0, sizeof cins / sizeof cins[0] - 1)];
+        const int K = rt_int(&g, 0, 3) ? 3 : (int)rt_int(&g, 0, 1) * 2 + 1 + 4 * (int)rt_int(&g, 0, 1);
+        const int H = (int)rt_int(&g, 1, 20), O = (int)rt_int(&g, 1, 9), P = (K - 1) / 2;
+        const size_t n_in = (size_t)H * K * C, row = (size_t)K * C;
+        int8_t *in = malloc(n_in), *win = calloc((size_t)(H + 2 * P) * row, 1);
+        int8_t *wt = malloc((size_t)O * K * K * C);
+        int8_t *ref = malloc((size_t)H * O), *col = malloc((size_t)H * O), *fast = malloc((size_t)H * O);
+        int32_t *bias = malloc(sizeof(int32_t) * O);
+        kws_requant *rq = malloc(sizeof(kws_requant) * O);
+        fill_codes(&g, in, n_in, (int)rt_int(&g, 0, 2));
+        fill_codes(&g, wt, (size_t)O * K * K * C, 0);
+        for (int o = 0; o < O; o++)
+            bias[o] = (int32_t)rt_int(&g, -30000, 30000);
+        fill_rq(&g, rq, O, rt_int(&g, 0, 3) == 0);
+        kws_requant_out q = {rq, 0, 127};
+        pick_bounds(&g, &q.act_min, &q.act_max);
+        memcpy(win + (size_t)P * row, in, n_in); /* (H, K, C) rows are the window's rows */
+        kws_conv2d_dims d = {H, K, C, O, K, 1};
+        CHECK_EQ_INT(kws_conv2d_s8(NULL, &d, &q, in, wt, bias, ref), KWS_OK);
+        CHECK_EQ_INT(kws_conv2d_s8_column(&d, &q, win, wt, bias, col), KWS_OK);
+        const size_t ss = kws_conv2d_s8_column_scratch_size(&d);
+        const size_t ws = kws_conv2d_s8_column_weights_size(&d);
+        fast_path += ((size_t)K * C) % 4 != 0; /* rows padded to words */
+        uint64_t *scratch = malloc(ss), *prep = malloc(ws);
+        CHECK_EQ_INT(kws_conv2d_s8_column_prepare(&d, wt, (uint32_t *)prep), KWS_OK);
+        CHECK_EQ_INT(kws_conv2d_s8_column_fast(scratch, &d, &q, win, (const uint32_t *)prep,
+                                               bias, fast),
+                     KWS_OK);
+        free(prep);
+        bad += memcmp(ref, col, (size_t)H * O) != 0 || memcmp(ref, fast, (size_t)H * O) != 0;
+        cases++;
+        free(in); free(win); free(wt); free(ref); free(col); free(fast); free(bias); free(rq);
+        free(scratch);
+    }
+    printf("conv2d column: %ld cases (%ld with rows padded to words), %ld differ from "
+           "kws_conv2d_s8 valid_w\n", cases, fast_path, bad);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(fast_path > 50);
+    kws_conv2d_dims bad_k = {4, 4, 4, 4, 4, 1};
+    int8_t b[64] = {0};
+    kws_requant brq[4] = {{1 << 30, -8}, {1 << 30, -8}, {1 << 30, -8}, {1 << 30, -8}};
+    kws_requant_out bq = {brq, 0, 127};
+    CHECK_EQ_INT(kws_conv2d_s8_column(&bad_k, &bq, b, b, NULL, b), KWS_ERR_ARG);
+    CHECK_EQ_INT(kws_conv2d_s8_column_scratch_size(&bad_k), 0);
+}
+
 int main(void)
 {
     test_intrinsics();
+    test_conv_column();
     test_rq32();
     test_conv();
     test_conv_winograd();

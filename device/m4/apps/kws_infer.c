@@ -27,6 +27,15 @@
  *   inference  one kws_imodel_run
  *   mfcc_hop   one kws_mfcc_frame: the work of one 16 ms hop when
  *              streaming (8 times, on clip 0)
+ *   stream_hop one kws_stream_push (kws/stream.h), for a model that streams:
+ *              the network's work per 16 ms hop (the last 8 of clip 0's
+ *              pushes)
+ *
+ * A model that streams (its header's STREAM_SIZE > 0) also runs clip 0
+ * frame by frame through kws_stream_push and prints
+ *   stream clip 0: N pushes, logits L0 L1 ... -> CLASS (I), as the window: yes|NO
+ * where the window's logits are kws_imodel_run's on the same clip: they
+ * must be equal (the exit status says so).
  *
  * Build (device/m4/Makefile):
  *   make -C device/m4 BUILD=... BOARD=... MODEL_DIR=DIR MODEL_NAME=N infer
@@ -43,6 +52,7 @@
 
 #include "kws/deployed.h"
 #include "kws/mfcc.h"
+#include "kws/stream.h"
 #include "m4.h"
 
 /* ---- the model ----------------------------------------------------------- */
@@ -59,6 +69,7 @@
 #define N_CLASSES 1
 #define MFCC_ARENA_SIZE 32768
 #define MODEL_ARENA_SIZE 8
+#define STREAM_SIZE 0
 static const kws_deployed_model *const g_model = NULL;
 #else
 #ifndef KWS_INFER_MODEL
@@ -74,6 +85,7 @@ static const kws_deployed_model *const g_model = NULL;
 #define N_CLASSES INFER_CAT(KWS_INFER_PREFIX, _N_CLASSES)
 #define MFCC_ARENA_SIZE INFER_CAT(KWS_INFER_PREFIX, _MFCC_ARENA_SIZE)
 #define MODEL_ARENA_SIZE INFER_CAT(KWS_INFER_PREFIX, _ARENA_SIZE)
+#define STREAM_SIZE INFER_CAT(KWS_INFER_PREFIX, _STREAM_SIZE)
 static const kws_deployed_model *const g_model = &KWS_INFER_MODEL;
 #endif
 
@@ -117,6 +129,12 @@ static float g_col[IN_H];                                  /* one MFCC frame */
 static float g_x[IN_H * IN_W];                             /* normalized (1, H, W) */
 static int8_t g_xq[IN_H * IN_W];                           /* quantized (H, W, 1) */
 static int32_t g_logits[N_CLASSES];
+#if STREAM_SIZE > 0
+static uint64_t g_stream_mem[(STREAM_SIZE + 7) / 8];       /* kws_stream_init's state */
+static float g_colx[IN_H];                                 /* one normalized frame */
+static int8_t g_colq[IN_H];                                /* ... quantized */
+static int32_t g_stream_logits[N_CLASSES];
+#endif
 
 static int fail(const char *what, kws_status st)
 {
@@ -214,6 +232,55 @@ static int run_clip(const kws_deployed_model *d, kws_mfcc *mfcc, int k, int *ok)
     return KWS_M4_EXIT_OK;
 }
 
+#if STREAM_SIZE > 0
+/* Clip 0 frame by frame through kws_stream_push, then the same clip as one
+ * window through kws_imodel_run: the logits must be equal. */
+static int run_stream(const kws_deployed_model *d, kws_mfcc *mfcc, int *ok)
+{
+    const kws_deployed_clip *clip = &d->clips[0];
+    const int H = IN_H, W = IN_W, hop = d->mfcc.hop_len;
+    *ok = 0;
+    if (d->n_norm != H) /* a per-frame-position normalization does not stream */
+        return fail("stream: the model normalizes per frame position", KWS_ERR_UNSUPPORTED);
+    kws_stream s;
+    kws_status st = kws_stream_init(&s, d->net, g_stream_mem, sizeof g_stream_mem);
+    if (st != KWS_OK)
+        return fail("kws_stream_init", st);
+    for (int t = 0; t < W; t++) {
+        kws_mfcc_frame(mfcc, clip->pcm + (size_t)(d->window_first + t) * (size_t)hop, g_col);
+        for (int c = 0; c < H; c++)
+            g_colx[c] = (g_col[c] - d->norm_mean[c]) / d->norm_std[c];
+        kws_imodel_quantize_column(d->net, g_colx, g_colq);
+        int seq = t >= W - 8 ? region_begin("stream_hop") : -1;
+        st = kws_stream_push(&s, g_colq, g_stream_logits);
+        if (seq >= 0)
+            region_end(seq);
+        if (st != KWS_OK)
+            return fail("kws_stream_push", st);
+    }
+    frontend(d, mfcc, clip->pcm);
+    st = kws_imodel_run(d->net, g_arena, sizeof g_arena, g_xq, g_logits);
+    if (st != KWS_OK)
+        return fail("kws_imodel_run", st);
+    *ok = s.ready && memcmp(g_stream_logits, g_logits, sizeof g_logits) == 0;
+    int best = kws_imodel_argmax(g_stream_logits, N_CLASSES);
+    put_s("stream clip 0: ");
+    put_i(W);
+    put_s(" pushes, logits");
+    for (int c = 0; c < N_CLASSES; c++) {
+        put_s(" ");
+        put_i(g_stream_logits[c]);
+    }
+    put_s(" -> ");
+    put_s(d->class_names[best]);
+    put_s(" (");
+    put_i(best);
+    put_s("), as the window: ");
+    put_s(*ok ? "yes\n" : "NO\n");
+    return KWS_M4_EXIT_OK;
+}
+#endif
+
 int main(void)
 {
     const kws_deployed_model *d = g_model;
@@ -254,7 +321,7 @@ int main(void)
     put_u((uint32_t)kws_imodel_arena_size(d->net));
     put_s(" bytes\n");
 
-    int n_ok = 0;
+    int n_ok = 0, stream_ok = 1;
     for (int k = 0; k < d->n_clips; k++) {
         int ok = 0;
         rc = run_clip(d, &mfcc, k, &ok);
@@ -276,6 +343,11 @@ int main(void)
                            g_col);
             region_end(seq);
         }
+#if STREAM_SIZE > 0
+        rc = run_stream(d, &mfcc, &stream_ok);
+        if (rc != KWS_M4_EXIT_OK)
+            return rc;
+#endif
     }
     put_s("result: ");
     put_i(d->n_clips);
@@ -283,5 +355,5 @@ int main(void)
     put_i(n_ok);
     put_s(" as the host computed\n");
     put_stack();
-    return n_ok == d->n_clips ? KWS_M4_EXIT_OK : KWS_M4_EXIT_CHECK;
+    return n_ok == d->n_clips && stream_ok ? KWS_M4_EXIT_OK : KWS_M4_EXIT_CHECK;
 }
