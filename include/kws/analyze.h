@@ -9,7 +9,7 @@
  *   conv2d / dense         the convolution or product; a ReLU right after it
  *                          is fused (no row, "+relu" in the op column);
  *                          dropout is training only (no row)
- *   max_pooling2d[_N]      2x2 max pool (its own buffer)
+ *   max_pooling2d[_N]      2x2 (or 2x1) max pool (its own buffer)
  *   batch_normalization[_N]  a batch norm that cannot be folded, i.e. one
  *                          preceded by ReLU or max pool (the paper's order);
  *                          it runs in place (kws_channel_affine_s8 allows
@@ -120,6 +120,7 @@ typedef struct {
     size_t rom_bytes;             /* weight + bias + param */
     size_t act_bytes;             /* output tensor bytes */
     int in_place;                 /* writes over its input (no new buffer) */
+    int pool_h_only;              /* maxpool: 2x1 (over H) rather than 2x2 */
 } kws_analyze_row;
 
 typedef struct {

@@ -115,6 +115,10 @@ typedef struct {
     int ignore_special;  /* 1: never report _unknown_ and _silence_; 1 */
     int engine;          /* KWS_ENGINE_AUTO (integer when the model carries
                             calibration ranges, else float), _INTEGER, _FLOAT */
+    int stream;          /* 1: the integer network of a model that streams
+                            (kws/stream.h) takes one column per hop - the same
+                            results for a fraction of the work; 0: whole
+                            windows; 1 */
 } kws_recognizer_config;
 
 enum { KWS_ENGINE_AUTO = 0, KWS_ENGINE_INTEGER = 1, KWS_ENGINE_FLOAT = 2 };
@@ -177,6 +181,10 @@ uint64_t kws_recognizer_nonfinite(const kws_recognizer *r, uint64_t *runs);
 
 /* KWS_ENGINE_INTEGER or KWS_ENGINE_FLOAT: the network actually run. */
 int kws_recognizer_engine(const kws_recognizer *r);
+
+/* 1 when the network takes one column per hop (cfg.stream and a model that
+ * streams, kws/stream.h). */
+int kws_recognizer_streams(const kws_recognizer *r);
 const char *kws_recognizer_class_name(const kws_recognizer *r, int label);
 
 /* ---- helpers shared with `kws classify` ------------------------------------ */
@@ -197,6 +205,16 @@ kws_status kws_classifier_create(kws_classifier **out, const kws_model *m, int e
                                  kws_error *err);
 kws_status kws_classifier_run(kws_classifier *c, const float *x, float *probs);
 int kws_classifier_engine(const kws_classifier *c);
+
+/* 1 when the classifier runs the integer model of a model that streams
+ * (kws_stream_unsupported is NULL, per-coefficient normalization): then
+ * kws_classifier_push_column takes one normalized column (in_h) per hop and
+ * gives, once in_w columns went in (*ready = 1), exactly the probabilities
+ * kws_classifier_run gives for the window of the last in_w columns. */
+int kws_classifier_streams(const kws_classifier *c);
+kws_status kws_classifier_push_column(kws_classifier *c, const float *col, float *probs,
+                                      int *ready);
+void kws_classifier_stream_reset(kws_classifier *c);
 void kws_classifier_free(kws_classifier *c);
 
 #endif

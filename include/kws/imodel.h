@@ -72,6 +72,7 @@
 #include <stdint.h>
 #include "kws/error.h"
 #include "kws/quant_params.h"
+#include "kws/runtime.h"
 #include "kws/status.h"
 #include "kws/topology.h"
 
@@ -232,6 +233,9 @@ kws_status kws_imodel_run_kernels(const kws_imodel *m, kws_kernel_set kernels, v
  * layout - into out (H, W, C): clamp(rhaz(x / in_scale), -127, 127).
  * No libm. */
 void kws_imodel_quantize_input(const kws_imodel *m, const float *x, int8_t *out);
+
+/* The kernel dims of a CONV2D / CONV2D_BIN op (valid_w when out_w < in_w). */
+kws_conv2d_dims kws_iop_conv_dims(const kws_iop *op);
 
 /* One dense op (DENSE or DENSE_BIN, int8 or int32 output as op->out_s32)
  * on in (op->in_c codes) into out, with the fast or the reference kernel:

@@ -164,7 +164,9 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
         r->wq = wq;
         r->out_c = l->units;
         r->out_h = l->kind == KWS_LAYER_CONV2D ? l->in_h : 1;
-        r->out_w = l->kind == KWS_LAYER_CONV2D ? l->in_w : 1;
+        r->out_w = l->kind != KWS_LAYER_CONV2D ? 1
+                   : l->time_valid                ? l->in_w - (l->kernel - 1) /* unpadded along W */
+                                                  : l->in_w;
         r->macc = l->macs;
         r->weight_bytes = weight_bytes(l, wq);
         r->bias_bytes = l->n_bias * (integer ? BIAS_INT : F32);
@@ -188,7 +190,10 @@ kws_status kws_analyze(const kws_topology *t, kws_analysis *a, kws_error *err)
                 kws_analyze_row *q = add_row(a, KWS_AOP_MAXPOOL, name, i);
                 q->integer = integer;
                 q->wq = wq;
-                h /= 2, w /= 2;
+                h /= 2;
+                if (!l->pool_h_only)
+                    w /= 2;
+                q->pool_h_only = l->pool_h_only;
                 q->out_c = c, q->out_h = h, q->out_w = w;
                 only_dropout = 0;
                 break;

@@ -70,7 +70,9 @@ static void op_str(char *buf, size_t size, const kws_analyze_row *r, const kws_t
     case KWS_AOP_DENSE:
         snprintf(buf, size, "dense %s%s", wq_short(r->wq), r->relu ? "+relu" : "");
         break;
-    case KWS_AOP_MAXPOOL: snprintf(buf, size, "maxpool 2x2"); break;
+    case KWS_AOP_MAXPOOL:
+        snprintf(buf, size, "maxpool %s", r->pool_h_only ? "2x1" : "2x2");
+        break;
     case KWS_AOP_BN: snprintf(buf, size, "bn %s%s", r->integer ? "int" : "f32", " (in place)"); break;
     }
 }

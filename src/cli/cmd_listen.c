@@ -100,6 +100,8 @@ static void help(void)
            "      --engine E         integer: the int8 model the device runs (needs the\n"
            "                         model's calibration ranges); float: the float/QAT net;\n"
            "                         auto (default): integer when the model has the ranges\n"
+           "      --no-stream        whole windows even for a model that streams (one column\n"
+           "                         per hop through kws/stream.h otherwise: same results)\n"
            "  -q, --quiet            no configuration and summary on standard error\n"
            "  -h, --help             this help\n",
            KWS_CLI_DEFAULT_MODEL, (double)d.threshold, d.window_ms, d.refractory_ms, d.stride);
@@ -121,12 +123,12 @@ static void on_detection(void *user, const kws_detection *d)
 
 int kws_cmd_listen(int argc, char **argv)
 {
-    enum { O_WINDOW = 256, O_REFRACTORY, O_MIN_COUNT, O_STRIDE, O_ENGINE };
+    enum { O_WINDOW = 256, O_REFRACTORY, O_MIN_COUNT, O_STRIDE, O_ENGINE, O_NO_STREAM };
     static const struct option opts[] = {
         {"model", 1, NULL, 'm'},           {"threshold", 1, NULL, 't'},
         {"window-ms", 1, NULL, O_WINDOW},  {"refractory-ms", 1, NULL, O_REFRACTORY},
         {"min-count", 1, NULL, O_MIN_COUNT}, {"stride", 1, NULL, O_STRIDE},
-        {"engine", 1, NULL, O_ENGINE},
+        {"engine", 1, NULL, O_ENGINE},     {"no-stream", 0, NULL, O_NO_STREAM},
         {"quiet", 0, NULL, 'q'},           {"help", 0, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -168,6 +170,7 @@ int kws_cmd_listen(int argc, char **argv)
             if (kws_cli_parse_engine("listen", optarg, &rc_cfg.engine))
                 return 1;
             break;
+        case O_NO_STREAM: rc_cfg.stream = 0; break;
         case 'q': quiet = 1; break;
         case 'h': help(); return 0;
         default: return kws_cli_fail("listen", "see 'kws listen --help'");
@@ -207,10 +210,12 @@ int kws_cmd_listen(int argc, char **argv)
     double hop_ms = 1000.0 * kws_recognizer_hop_seconds(r);
     if (!quiet)
         fprintf(stderr,
-                "kws listen: %s, %d classes, %s network; threshold %.2f, window %d hops "
+                "kws listen: %s, %d classes, %s network%s; threshold %.2f, window %d hops "
                 "(%.0f ms), refractory %d hops (%.0f ms), min count %d, stride %d\n",
                 in_path, kws_recognizer_n_classes(r),
-                kws_cli_engine_str(kws_recognizer_engine(r)), (double)dc->threshold,
+                kws_cli_engine_str(kws_recognizer_engine(r)),
+                kws_recognizer_streams(r) ? " streaming one column per hop" : "",
+                (double)dc->threshold,
                 dc->window_hops, dc->window_hops * hop_ms, dc->refractory_hops,
                 dc->refractory_hops * hop_ms, dc->min_count, rc_cfg.stride);
     enum { CHUNK = 4000 };

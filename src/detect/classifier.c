@@ -2,7 +2,9 @@
  * either network a model can run on the host (kws/detect.h):
  *
  *   integer: x ─► kws_imodel_quantize_input (int8) ─► kws_imodel_run in an
- *            arena ─► logits * out_scale ─► softmax   (what the device runs)
+ *            arena ─► logits * out_scale ─► softmax   (what the device runs);
+ *            for a model that streams also one column at a time
+ *            (kws_stream_push: the same logits)
  *   float:   x ─► kws_net (the float/QAT net) ─► softmax
  *
  * All memory is allocated by kws_classifier_create; running allocates
@@ -15,6 +17,7 @@
 #include "kws/convert.h"
 #include "kws/imodel.h"
 #include "kws/net.h"
+#include "kws/stream.h"
 
 struct kws_classifier {
     int engine;          /* KWS_ENGINE_INTEGER or KWS_ENGINE_FLOAT */
@@ -25,6 +28,8 @@ struct kws_classifier {
     int8_t *xq;          /* (in_h * in_w) quantized input */
     int32_t *logits_q;   /* (n_classes) */
     float *logits;       /* (n_classes) */
+    kws_stream stream;   /* integer and the model streams: kws/stream.h */
+    void *stream_mem;    /* NULL when it does not */
 };
 
 void kws_classifier_free(kws_classifier *c)
@@ -37,6 +42,7 @@ void kws_classifier_free(kws_classifier *c)
     free(c->xq);
     free(c->logits_q);
     free(c->logits);
+    free(c->stream_mem);
     free(c);
 }
 
@@ -64,6 +70,14 @@ kws_status kws_classifier_create(kws_classifier **out, const kws_model *m, int e
             if (!c->arena || !c->xq || !c->logits_q)
                 st = KWS_ERR_NOMEM;
         }
+        const size_t ss = st == KWS_OK && m->n_norm == m->topo.in_h ? kws_stream_size(&c->im) : 0;
+        if (ss > 0) {
+            c->stream_mem = malloc(ss);
+            if (!c->stream_mem)
+                st = KWS_ERR_NOMEM;
+            else
+                st = kws_stream_init(&c->stream, &c->im, c->stream_mem, ss);
+        }
     } else if (st == KWS_OK) {
         st = kws_net_create(&c->net, &m->topo, 1, err);
         if (st == KWS_OK)
@@ -77,6 +91,14 @@ kws_status kws_classifier_create(kws_classifier **out, const kws_model *m, int e
     }
     *out = c;
     return KWS_OK;
+}
+
+/* The integer model's logits codes (logits_q) to probabilities. */
+static void integer_probs(kws_classifier *c, float *probs)
+{
+    for (int k = 0; k < c->n_classes; k++)
+        c->logits[k] = c->im.out_scale * (float)c->logits_q[k];
+    kws_probs_from_logits(probs, c->logits, c->n_classes);
 }
 
 kws_status kws_classifier_run(kws_classifier *c, const float *x, float *probs)
@@ -93,13 +115,37 @@ kws_status kws_classifier_run(kws_classifier *c, const float *x, float *probs)
                                    c->logits_q);
     if (st != KWS_OK)
         return st;
-    for (int k = 0; k < c->n_classes; k++)
-        c->logits[k] = c->im.out_scale * (float)c->logits_q[k];
-    kws_probs_from_logits(probs, c->logits, c->n_classes);
+    integer_probs(c, probs);
     return KWS_OK;
 }
 
 int kws_classifier_engine(const kws_classifier *c)
 {
     return c->engine;
+}
+
+int kws_classifier_streams(const kws_classifier *c)
+{
+    return c->stream_mem != NULL;
+}
+
+kws_status kws_classifier_push_column(kws_classifier *c, const float *col, float *probs,
+                                      int *ready)
+{
+    *ready = 0;
+    if (!c->stream_mem)
+        return KWS_ERR_UNSUPPORTED;
+    kws_imodel_quantize_column(&c->im, col, c->xq);
+    kws_status st = kws_stream_push(&c->stream, c->xq, c->logits_q);
+    if (st != KWS_OK)
+        return st;
+    *ready = c->stream.ready;
+    integer_probs(c, probs);
+    return KWS_OK;
+}
+
+void kws_classifier_stream_reset(kws_classifier *c)
+{
+    if (c->stream_mem)
+        kws_stream_reset(&c->stream);
 }

@@ -8,6 +8,10 @@
  *       kws_classifier (probabilities) ─► on_scores ─► kws_detector ─►
  *       on_detection
  *
+ * With a model that streams (kws/stream.h) and cfg.stream, the integer
+ * network takes only the newest column every hop (the first full window
+ * whole) and gives the same probabilities as the whole window.
+ *
  * The network only runs once the FIFO holds a whole window (the first
  * 54 hops of a stream produce no results). All memory is allocated by
  * kws_recognizer_create; pushing allocates nothing. It does not read audio
@@ -36,6 +40,8 @@ struct kws_recognizer {
     uint64_t samples;
     uint64_t runs, nonfinite; /* network runs; those with a NaN or Inf in
                                  their input window or probabilities */
+    int streaming;       /* the network takes one column per hop (kws/stream.h) */
+    int primed;          /* streaming: the first full window went in */
     kws_detection_fn on_detection;
     kws_scores_fn on_scores;
     void *user;
@@ -51,6 +57,7 @@ kws_recognizer_config kws_recognizer_config_default(void)
     c.stride = 1;
     c.ignore_special = 1;
     c.engine = KWS_ENGINE_AUTO;
+    c.stream = 1;
     return c;
 }
 
@@ -168,6 +175,7 @@ kws_status kws_recognizer_create(kws_recognizer **out, const kws_model *m,
         kws_recognizer_free(r);
         return st;
     }
+    r->streaming = cfg->stream && kws_classifier_streams(r->classifier);
     *out = r;
     return KWS_OK;
 }
@@ -186,6 +194,8 @@ void kws_recognizer_reset(kws_recognizer *r)
     kws_detector_reset(&r->det);
     r->samples = 0;
     r->runs = r->nonfinite = 0;
+    r->primed = 0;
+    kws_classifier_stream_reset(r->classifier);
 }
 
 /* 1 when every value is finite: x * 0 is 0 for a finite x, NaN for NaN and
@@ -198,13 +208,37 @@ static int all_finite(const float *x, size_t n)
     return s == 0.0f;
 }
 
-/* The network and the detector on the current window (column `hop`). */
+/* Streaming: the newest column of the window into the network (the whole
+ * first window when it is the first), every hop. */
+static kws_status push_columns(kws_recognizer *r)
+{
+    const int H = r->view.topo.in_h, W = r->view.topo.in_w;
+    float col[256]; /* n_mfcc <= n_mels <= 256 (kws_mfcc_config_check) */
+    kws_mfcc_stream_window(&r->stream, r->x);
+    kws_model_normalize_input(&r->view, r->x);
+    int ready = 0;
+    for (int w = r->primed ? W - 1 : 0; w < W; w++) {
+        for (int h = 0; h < H; h++)
+            col[h] = r->x[h * W + w];
+        kws_status st = kws_classifier_push_column(r->classifier, col, r->probs, &ready);
+        if (st != KWS_OK)
+            return st;
+    }
+    r->primed = 1;
+    return ready ? KWS_OK : KWS_ERR_SHAPE; /* after a whole window: never */
+}
+
+/* The network and the detector on the current window (column `hop`); when
+ * streaming, the probabilities push_columns left. */
 static kws_status run_hop(kws_recognizer *r, uint64_t hop)
 {
     const int C = r->view.n_classes;
-    kws_mfcc_stream_window(&r->stream, r->x);
-    kws_model_normalize_input(&r->view, r->x);
-    kws_status st = kws_classifier_run(r->classifier, r->x, r->probs);
+    kws_status st = KWS_OK;
+    if (!r->streaming) {
+        kws_mfcc_stream_window(&r->stream, r->x);
+        kws_model_normalize_input(&r->view, r->x);
+        st = kws_classifier_run(r->classifier, r->x, r->probs);
+    }
     if (st != KWS_OK)
         return st;
     r->runs++;
@@ -238,6 +272,11 @@ kws_status kws_recognizer_push(kws_recognizer *r, const int16_t *pcm, size_t n)
         r->samples += k;
         if (!col || !kws_mfcc_stream_full(&r->stream))
             continue;
+        if (r->streaming) { /* every column goes in, whatever the stride */
+            kws_status st = push_columns(r);
+            if (st != KWS_OK)
+                return st;
+        }
         uint64_t hop = r->stream.total_cols - 1;
         if (hop % (uint64_t)r->cfg.stride != 0)
             continue;
@@ -281,6 +320,11 @@ uint64_t kws_recognizer_nonfinite(const kws_recognizer *r, uint64_t *runs)
 int kws_recognizer_engine(const kws_recognizer *r)
 {
     return kws_classifier_engine(r->classifier);
+}
+
+int kws_recognizer_streams(const kws_recognizer *r)
+{
+    return r->streaming;
 }
 
 int kws_recognizer_n_classes(const kws_recognizer *r)

@@ -394,12 +394,11 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
     WG_ASM_PAIR(OP, ACC, "128", "ldr %[u1], [%[up], #4]\n\tldr %[u0], [%[up]], #248\n\t")
 #define WG_BWD(OP, ACC)                                                                  \
     WG_ASM_PAIR(OP, ACC, "-128", "ldrd %[u0], %[u1], [%[up]], #-264\n\t")
-#define WG_FWD8 WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) \
-    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)             \
-    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)
-#define WG_BWD8 WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) \
-    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)             \
-    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)
+/* 7 accumulating channel pairs (after the SMUAD one), and 8 */
+#define WG_7(DIR) DIR("smlad", WG_ACC) DIR("smlad", WG_ACC) DIR("smlad", WG_ACC)            \
+    DIR("smlad", WG_ACC) DIR("smlad", WG_ACC) DIR("smlad", WG_ACC) DIR("smlad", WG_ACC)
+#define WG_FWD8 WG_7(WG_FWD) WG_FWD("smlad", WG_ACC)
+#define WG_BWD8 WG_7(WG_BWD) WG_BWD("smlad", WG_ACC)
 /* the 8 sums of a position to m + OFF bytes (m in u0) */
 #define WG_STORE(OFF0, OFF1, OFF2, OFF3, OFF4, OFF5, OFF6, OFF7)                         \
     "ldr %[u0], %[mp]\n\t"                                                               \
@@ -429,18 +428,14 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
     "3:\n\t"                                                                             \
     /* position q, forward */                                                            \
     WG_FWD("smuad", WG_NO_ACC)                                                           \
-    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)              \
-    WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC) WG_FWD("smlad", WG_ACC)              \
-    WG_FWD("smlad", WG_ACC)                                                              \
+    WG_7(WG_FWD)                                                                         \
     MORE_FWD                                                                             \
     WG_STORE("0", "64", "128", "192", "256", "320", "384", "448")                        \
     "sub %[vp], %[vp], #120\n\t" /* to q + 1's last channel pair */                      \
     "sub %[up], %[up], #240\n\t"                                                         \
     /* position q + 1, backward */                                                       \
     WG_BWD("smuad", WG_NO_ACC)                                                           \
-    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)              \
-    WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC) WG_BWD("smlad", WG_ACC)              \
-    WG_BWD("smlad", WG_ACC)                                                              \
+    WG_7(WG_BWD)                                                                         \
     MORE_BWD                                                                             \
     WG_STORE("4", "68", "132", "196", "260", "324", "388", "452")                        \
     "add %[u0], %[u0], #8\n\t"                                                           \
@@ -469,6 +464,7 @@ static void block_products_asm(const uint32_t *v, const uint32_t *u, int half, i
 #undef WG_ACC
 #undef WG_FWD
 #undef WG_BWD
+#undef WG_7
 #undef WG_FWD8
 #undef WG_BWD8
 #undef WG_STORE

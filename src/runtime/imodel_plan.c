@@ -23,8 +23,7 @@ static size_t op_out_bytes(const kws_iop *op)
  * pays. */
 static size_t conv_work_need(const kws_iop *op, kws_plan_kind plan)
 {
-    kws_conv2d_dims d = {op->in_h, op->in_w, op->in_c, op->out_c, op->kernel,
-                         op->out_w != op->in_w};
+    const kws_conv2d_dims d = kws_iop_conv_dims(op);
     size_t need;
     if (op->kind == KWS_IOP_CONV2D_BIN)
         need = kws_conv2d_binary_s8_fast_scratch_size(&d);

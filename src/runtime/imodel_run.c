@@ -151,7 +151,7 @@ static void dense_s32(const kws_iop *op, const int8_t *in, int32_t *out)
     }
 }
 
-static kws_conv2d_dims conv_dims(const kws_iop *op)
+kws_conv2d_dims kws_iop_conv_dims(const kws_iop *op)
 {
     kws_conv2d_dims d;
     d.h = op->in_h;
@@ -202,7 +202,7 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
     q.act_max = op->act_max;
     switch (op->kind) {
     case KWS_IOP_CONV2D: {
-        const kws_conv2d_dims d = conv_dims(op);
+        const kws_conv2d_dims d = kws_iop_conv_dims(op);
         size_t area_size = 0;
         void *area = NULL;
         if (fast && !d.valid_w) {
@@ -216,7 +216,7 @@ static kws_status run_op(const kws_imodel *m, const kws_iop *op, int8_t *base, i
         return kws_conv2d_s8(NULL, &d, &q, in, op->weight, op->bias, out);
     }
     case KWS_IOP_CONV2D_BIN: {
-        const kws_conv2d_dims d = conv_dims(op);
+        const kws_conv2d_dims d = kws_iop_conv_dims(op);
         const size_t need = kws_conv2d_binary_s8_fast_scratch_size(&d);
         size_t area_size = 0;
         if (fast && !d.valid_w) {

@@ -66,15 +66,11 @@ const char *kws_stream_unsupported(const kws_imodel *m)
     return NULL;
 }
 
+/* A conv op's dims for kws_conv2d_s8_column: a window k columns wide */
 static kws_conv2d_dims column_dims(const kws_iop *op)
 {
-    kws_conv2d_dims d;
-    d.h = op->in_h;
+    kws_conv2d_dims d = kws_iop_conv_dims(op);
     d.w = op->kernel;
-    d.in_c = op->in_c;
-    d.out_c = op->out_c;
-    d.kernel = op->kernel;
-    d.valid_w = 1;
     return d;
 }
 

@@ -183,6 +183,16 @@ static void test_int8_act(void)
     CHECK(kws_analyze(t, &an, NULL) == KWS_OK);
     CHECK_EQ_INT(an.weight_bytes, 85008);
     CHECK_EQ_INT(an.rom_bytes, 92488);
+    /* the streaming net: time=valid convs narrow W by 2, 2x1 pools keep it */
+    t = load("models/stream.kwsnet", KWS_QUANT_HYBRID);
+    CHECK(kws_analyze(t, &an, NULL) == KWS_OK);
+    CHECK_EQ_INT(row(&an, "conv2d")->out_w, 53);
+    CHECK_EQ_INT(row(&an, "max_pooling2d")->out_h, 19);
+    CHECK_EQ_INT(row(&an, "max_pooling2d")->out_w, 53);
+    CHECK(row(&an, "max_pooling2d")->pool_h_only);
+    CHECK_EQ_INT(row(&an, "conv2d_3")->act_bytes, 4 * 47 * 32);
+    CHECK_EQ_INT(row(&an, "dense")->weight_bytes, kws_binary_weight_bytes(4 * 47 * 32, 64));
+    CHECK_EQ_INT(an.arena_bytes, 38 * 53 * 16 + 19 * 53 * 16); /* conv2d out + its pool */
 }
 
 static void parse(kws_topology *t, const char *text)

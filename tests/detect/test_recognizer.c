@@ -8,7 +8,12 @@
  *     the _unknown_ word (delta) nothing;
  *   - the same events (hop, label, score bit for bit) in chunks of odd sizes
  *     as in one chunk; with --stride 2 each command still once;
- *   - no detection on digital silence and on white noise. */
+ *   - no detection on digital silence and on white noise;
+ *   - a model that streams (time=valid convolutions, 2x1 pools; random
+ *     weights, calibrated on random inputs): the integer network one column
+ *     per hop (kws/stream.h) gives every hop's probabilities bit for bit as
+ *     the whole windows do (--no-stream), in chunks of odd sizes and with
+ *     stride 3 too. */
 #include "tests/train/train_fixture.h"
 
 #include <string.h>
@@ -28,6 +33,7 @@ typedef struct {
     long scores;
     uint64_t want_hop;   /* probabilities of this hop are kept in probs */
     float probs[8];
+    uint64_t hash;       /* FNV-1a of every (hop, probabilities) */
 } events;
 
 static void on_det(void *user, const kws_detection *d)
@@ -51,6 +57,13 @@ static void on_scores(void *user, uint64_t hop, const float *p, int n)
     }
     events *e = (events *)user;
     e->scores++;
+    const unsigned char *b[2] = {(const unsigned char *)&hop, (const unsigned char *)p};
+    const size_t len[2] = {sizeof hop, sizeof(float) * (size_t)n};
+    if (e->scores == 1)
+        e->hash = 1469598103934665603ull;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < len[k]; i++)
+            e->hash = (e->hash ^ b[k][i]) * 1099511628211ull;
     if (hop == e->want_hop)
         memcpy(e->probs, p, sizeof(float) * (size_t)n);
 }
@@ -262,6 +275,81 @@ static void check_same_as_batch(const kws_model *m)
     kws_featurizer_free(&fz);
 }
 
+/* The streaming network against whole windows (the header's last point). */
+static void check_stream(const kws_model *m, const int16_t *pcm, size_t n)
+{
+    static const char text[] = "input 1 38 55\n"
+                               "conv2d 4 kernel=3 time=valid relu maxpool=2x1 bn\n"
+                               "conv2d 8 kernel=3 time=valid relu maxpool=2x1 bn\n"
+                               "conv2d 8 kernel=3 time=valid relu\n"
+                               "flatten\ndense 12 relu bn\ndense 5\n";
+    kws_topology topo;
+    kws_error err;
+    kws_net net;
+    if (!CHECK(kws_topology_parse(&topo, text, strlen(text), "stream", NULL, &err) == KWS_OK) ||
+        !CHECK(kws_net_create(&net, &topo, 8, &err) == KWS_OK))
+        return;
+    kws_net_init(&net, 5);
+    kws_model sm;
+    kws_model_from_net(&sm, &net);
+    sm.n_classes = m->n_classes;
+    memcpy(sm.class_names, m->class_names, sizeof sm.class_names);
+    sm.mfcc = m->mfcc;
+    float mean[38], std[38];
+    for (int c = 0; c < 38; c++) {
+        mean[c] = m->n_norm == 38 ? m->norm_mean[c] : 0.0f;
+        std[c] = m->n_norm == 38 ? m->norm_std[c] : 10.0f;
+    }
+    sm.n_norm = 38;
+    sm.norm_mean = mean;
+    sm.norm_std = std;
+    enum { N_CAL = 16 };
+    static float calib[N_CAL * 38 * 55];
+    kws_rng g;
+    kws_rng_seed(&g, 11);
+    for (size_t i = 0; i < sizeof calib / sizeof calib[0]; i++)
+        calib[i] = kws_rng_normal(&g);
+    float *ranges = NULL;
+    int n_ranges = 0;
+    if (CHECK(kws_model_calibrate(&sm, calib, N_CAL, &ranges, &n_ranges, &err) == KWS_OK)) {
+        sm.ranges = ranges;
+        sm.n_ranges = n_ranges;
+        static const size_t odd[] = {1, 7, 333, 4097, 255, 256, 257, 12000};
+        for (int stride = 1; stride <= 3; stride += 2) {
+            events win = {0}, col = {0};
+            kws_recognizer_config cfg = kws_recognizer_config_default();
+            cfg.stride = stride;
+            cfg.stream = 0;
+            run(&sm, &cfg, pcm, n, NULL, 0, &win);
+            cfg.stream = 1;
+            run(&sm, &cfg, pcm, n, odd, 8, &col);
+            printf("streaming model, stride %d: %ld results, hash %016llx (windows) %016llx "
+                   "(columns)\n", stride, col.scores, (unsigned long long)win.hash,
+                   (unsigned long long)col.hash);
+            CHECK_EQ_INT(col.scores, win.scores);
+            CHECK(col.scores > 100);
+            CHECK(col.hash == win.hash);
+            CHECK_EQ_INT(col.n, win.n);
+        }
+        kws_recognizer *r = NULL;
+        kws_recognizer_config cfg = kws_recognizer_config_default();
+        if (CHECK(kws_recognizer_create(&r, &sm, &cfg, &err) == KWS_OK))
+            CHECK(kws_recognizer_streams(r));
+        kws_recognizer_free(r);
+        cfg.stream = 0;
+        if (CHECK(kws_recognizer_create(&r, &sm, &cfg, &err) == KWS_OK))
+            CHECK(!kws_recognizer_streams(r));
+        kws_recognizer_free(r);
+        /* the paper-style tiny model does not stream */
+        cfg.stream = 1;
+        if (CHECK(kws_recognizer_create(&r, m, &cfg, &err) == KWS_OK))
+            CHECK(!kws_recognizer_streams(r));
+        kws_recognizer_free(r);
+    }
+    free(ranges);
+    kws_net_free(&net);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "%s/kws-recognizer-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
@@ -314,6 +402,8 @@ int main(void)
         quiet[i] = (int16_t)lrint(500.0 * syn_noise(&seed));
     run(&m, &cfg, quiet, n, NULL, 0, &ev);
     CHECK_EQ_INT(ev.n, 0);
+
+    check_stream(&m, pcm, n);
 
     /* argument errors */
     kws_recognizer *r = NULL;

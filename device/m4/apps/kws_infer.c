@@ -195,6 +195,22 @@ static void frontend(const kws_deployed_model *d, kws_mfcc *mfcc, const int16_t 
     kws_imodel_quantize_input(d->net, g_x, g_xq);
 }
 
+/* " logits L0 L1 ... -> CLASS (I)" */
+static void put_logits(const kws_deployed_model *d, const int32_t *logits)
+{
+    int best = kws_imodel_argmax(logits, N_CLASSES);
+    put_s(" logits");
+    for (int c = 0; c < N_CLASSES; c++) {
+        put_s(" ");
+        put_i(logits[c]);
+    }
+    put_s(" -> ");
+    put_s(d->class_names[best]);
+    put_s(" (");
+    put_i(best);
+    put_s(")");
+}
+
 /* Runs one clip and prints its line; 1 if it matches the host's logits. */
 static int run_clip(const kws_deployed_model *d, kws_mfcc *mfcc, int k, int *ok)
 {
@@ -207,21 +223,13 @@ static int run_clip(const kws_deployed_model *d, kws_mfcc *mfcc, int k, int *ok)
     region_end(seq);
     if (st != KWS_OK)
         return fail("kws_imodel_run", st);
-    int best = kws_imodel_argmax(g_logits, N_CLASSES);
     put_s("clip ");
     put_i(k);
     put_s(" ");
     put_s(clip->name);
-    put_s(": logits");
-    for (int c = 0; c < N_CLASSES; c++) {
-        put_s(" ");
-        put_i(g_logits[c]);
-    }
-    put_s(" -> ");
-    put_s(d->class_names[best]);
-    put_s(" (");
-    put_i(best);
-    put_s("), expect ");
+    put_s(":");
+    put_logits(d, g_logits);
+    put_s(", expect ");
     if (!clip->expect) {
         put_s("none\n");
         *ok = 1;
@@ -263,19 +271,11 @@ static int run_stream(const kws_deployed_model *d, kws_mfcc *mfcc, int *ok)
     if (st != KWS_OK)
         return fail("kws_imodel_run", st);
     *ok = s.ready && memcmp(g_stream_logits, g_logits, sizeof g_logits) == 0;
-    int best = kws_imodel_argmax(g_stream_logits, N_CLASSES);
     put_s("stream clip 0: ");
     put_i(W);
-    put_s(" pushes, logits");
-    for (int c = 0; c < N_CLASSES; c++) {
-        put_s(" ");
-        put_i(g_stream_logits[c]);
-    }
-    put_s(" -> ");
-    put_s(d->class_names[best]);
-    put_s(" (");
-    put_i(best);
-    put_s("), as the window: ");
+    put_s(" pushes,");
+    put_logits(d, g_stream_logits);
+    put_s(", as the window: ");
     put_s(*ok ? "yes\n" : "NO\n");
     return KWS_M4_EXIT_OK;
 }
