@@ -52,7 +52,7 @@
  *                   gets room for >= 16 output channels per weight pass;
  *   KWS_PLAN_SMALL  the least RAM: only what the direct fast kernels need.
  *
- * Paper net, hybrid: fast S = 10,368 B, arena 77,248 B, 14.6 M M4
+ * Paper net, hybrid: fast S = 10,368 B, arena 77,248 B, 14.5 M M4
  * instructions (18.0 M modelled cycles); small arena 68,032 B (conv2d_1
  * direct), 17.3 M. The
  * separate scratch (scratch_off, scratch_size) is 0 in the converter's

@@ -15,7 +15,10 @@
  * selected byte adds x + 128, an unselected one 128, so the 4 bytes add
  * (sum of the selected x) + 512 whatever the bits: pos = acc - 512 per
  * nibble. 4 instructions per 4 inputs of a row (ROR is free for one nibble
- * of 8), plus LDR x and EOR, here shared by two rows. USADA8 sums into 32
+ * of 8), plus LDR x and EOR, here shared by two rows. When no input is
+ * negative (a ReLU's output: the usual case) the bias is left out - SEL
+ * picks x_j or 0 and USADA8 adds x_j as it is, pos without an offset - and
+ * the EOR with it. USADA8 sums into 32
  * bits: no overflow for K <= 2^23. The last K % 32 inputs go bit by bit as
  * in the reference.
  */
@@ -25,39 +28,46 @@
 
 #define BIAS4 0x80808080u
 
-/* pos (+ 512 per nibble) of inputs 32 blk .. 32 blk + 31 for two rows: w0,
- * w1 their weight words, x the inputs */
-static inline void block2(const int8_t *x, uint32_t w0, uint32_t w1, uint32_t *s0, uint32_t *s1)
+/* pos (+ 512 per nibble, or + 0 with nonneg) of inputs 32 blk .. 32 blk +
+ * 31 for two rows: w0, w1 their weight words, x the inputs. nonneg: every
+ * input is >= 0 (a ReLU's output), so the bytes need no bias: SEL picks
+ * x_j or 0 and USADA8 adds them as they are - one EOR less per word. */
+#if defined(__GNUC__)
+#define KWS_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define KWS_ALWAYS_INLINE
+#endif
+
+KWS_ALWAYS_INLINE
+static inline void nibble2(const int8_t *x, uint32_t g0, uint32_t g1, uint32_t *s0,
+                           uint32_t *s1, uint32_t bias)
 {
-    uint32_t u;
-    u = kws_read_u32(x) ^ BIAS4; /* nibble 0 is bits 3:0: rotate right by 16 */
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 16), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 16), u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 4) ^ BIAS4;
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 20), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 20), u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 8) ^ BIAS4;
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 24), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 24), u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 12) ^ BIAS4;
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 28), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 28), u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 16) ^ BIAS4; /* nibble 4 already sits in bits 19:16 */
-    *s0 = kws_usada8(kws_sel_bits(w0, u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(w1, u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 20) ^ BIAS4;
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 4), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 4), u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 24) ^ BIAS4;
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 8), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 8), u, BIAS4), 0, *s1);
-    u = kws_read_u32(x + 28) ^ BIAS4;
-    *s0 = kws_usada8(kws_sel_bits(kws_ror(w0, 12), u, BIAS4), 0, *s0);
-    *s1 = kws_usada8(kws_sel_bits(kws_ror(w1, 12), u, BIAS4), 0, *s1);
+    const uint32_t u = kws_read_u32(x) ^ bias;
+    *s0 = kws_usada8(kws_sel_bits(g0, u, bias), 0, *s0);
+    *s1 = kws_usada8(kws_sel_bits(g1, u, bias), 0, *s1);
 }
 
-/* pos + 512 per nibble over the first 32 * words inputs, rows w0 and w1
- * (s[0], s[1]); one function so the sums stay in registers. */
+/* always inlined: two copies (pos2, pos2_nonneg) must each keep the sums
+ * in registers */
+KWS_ALWAYS_INLINE
+static inline void block2(const int8_t *x, uint32_t w0, uint32_t w1, uint32_t *s0, uint32_t *s1,
+                          int nonneg)
+{
+    const uint32_t b = nonneg ? 0 : BIAS4;
+    /* nibble 0 is bits 3:0: rotate right by 16; nibble 4 already sits in bits 19:16 */
+    nibble2(x, kws_ror(w0, 16), kws_ror(w1, 16), s0, s1, b);
+    nibble2(x + 4, kws_ror(w0, 20), kws_ror(w1, 20), s0, s1, b);
+    nibble2(x + 8, kws_ror(w0, 24), kws_ror(w1, 24), s0, s1, b);
+    nibble2(x + 12, kws_ror(w0, 28), kws_ror(w1, 28), s0, s1, b);
+    nibble2(x + 16, w0, w1, s0, s1, b);
+    nibble2(x + 20, kws_ror(w0, 4), kws_ror(w1, 4), s0, s1, b);
+    nibble2(x + 24, kws_ror(w0, 8), kws_ror(w1, 8), s0, s1, b);
+    nibble2(x + 28, kws_ror(w0, 12), kws_ror(w1, 12), s0, s1, b);
+}
+
+/* pos (+ 512 per nibble unless nonneg) over the first 32 * words inputs,
+ * rows w0 and w1 (s[0], s[1]); one function so the sums stay in
+ * registers, one copy per case so the bias is a constant. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -65,7 +75,20 @@ static void pos2(const int8_t *x, const uint8_t *w0, const uint8_t *w1, int word
 {
     uint32_t s0 = 0, s1 = 0;
     for (const uint8_t *end = w0 + 4 * (size_t)words; w0 != end; w0 += 4, w1 += 4, x += 32)
-        block2(x, kws_read_u32(w0), kws_read_u32(w1), &s0, &s1);
+        block2(x, kws_read_u32(w0), kws_read_u32(w1), &s0, &s1, 0);
+    s[0] = s0;
+    s[1] = s1;
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void pos2_nonneg(const int8_t *x, const uint8_t *w0, const uint8_t *w1, int words,
+                        uint32_t *s)
+{
+    uint32_t s0 = 0, s1 = 0;
+    for (const uint8_t *end = w0 + 4 * (size_t)words; w0 != end; w0 += 4, w1 += 4, x += 32)
+        block2(x, kws_read_u32(w0), kws_read_u32(w1), &s0, &s1, 1);
     s[0] = s0;
     s[1] = s1;
 }
@@ -92,22 +115,31 @@ kws_status kws_dense_binary_s8_fast(const kws_dense_dims *d, const kws_requant_o
     const size_t row = kws_binary_row_bytes(K);
     const int32_t offset = 512 * 8 * words; /* the 128s of the unselected and selected */
 
-    /* sum_k x_k, shared by every output: with u = x + 128 as above */
-    uint32_t usum = 0;
+    /* sum_k x_k, shared by every output: with u = x + 128 as above; and
+     * whether any input is negative (a sign bit in any byte) */
+    uint32_t usum = 0, signs = 0;
     int k = 0;
-    for (; k + 4 <= K; k += 4)
-        usum = kws_usada8(kws_read_u32(in + k) ^ BIAS4, 0, usum);
+    for (; k + 4 <= K; k += 4) {
+        const uint32_t v = kws_read_u32(in + k);
+        signs |= v;
+        usum = kws_usada8(v ^ BIAS4, 0, usum);
+    }
     int32_t sum = (int32_t)usum - 128 * k;
     for (; k < K; k++)
         sum += in[k];
+    const int nonneg = (signs & BIAS4) == 0; /* the whole-word part; the tail is bit by bit */
+    const int32_t off = nonneg ? 0 : offset;
 
     int n = 0;
     for (; n + 2 <= N; n += 2) {
         const uint8_t *w0 = weight + (size_t)n * row, *w1 = w0 + row;
         uint32_t s[2];
-        pos2(in, w0, w1, words, s);
-        const int32_t p0 = (int32_t)s[0] - offset + tail_pos(in, w0, 32 * words, K);
-        const int32_t p1 = (int32_t)s[1] - offset + tail_pos(in, w1, 32 * words, K);
+        if (nonneg) /* direct calls: the stack bound (-fcallgraph-info) takes no pointers */
+            pos2_nonneg(in, w0, w1, words, s);
+        else
+            pos2(in, w0, w1, words, s);
+        const int32_t p0 = (int32_t)s[0] - off + tail_pos(in, w0, 32 * words, K);
+        const int32_t p1 = (int32_t)s[1] - off + tail_pos(in, w1, 32 * words, K);
         out[n] = kws_requantize_s8(2 * p0 - sum + (bias ? bias[n] : 0), q->rq[n], q->act_min,
                                    q->act_max);
         out[n + 1] = kws_requantize_s8(2 * p1 - sum + (bias ? bias[n + 1] : 0), q->rq[n + 1],
@@ -116,8 +148,11 @@ kws_status kws_dense_binary_s8_fast(const kws_dense_dims *d, const kws_requant_o
     if (n < N) { /* an odd last row: paired with itself */
         const uint8_t *w0 = weight + (size_t)n * row;
         uint32_t s[2];
-        pos2(in, w0, w0, words, s);
-        const int32_t p0 = (int32_t)s[0] - offset + tail_pos(in, w0, 32 * words, K);
+        if (nonneg)
+            pos2_nonneg(in, w0, w0, words, s);
+        else
+            pos2(in, w0, w0, words, s);
+        const int32_t p0 = (int32_t)s[0] - off + tail_pos(in, w0, 32 * words, K);
         out[n] = kws_requantize_s8(2 * p0 - sum + (bias ? bias[n] : 0), q->rq[n], q->act_min,
                                    q->act_max);
     }

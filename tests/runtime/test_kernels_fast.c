@@ -621,6 +621,9 @@ static void test_dense(void)
         int32_t bias[64];
         kws_requant rq[64];
         fill_codes(&g, in, (size_t)K, style);
+        if (r % 3 == 1) /* a ReLU's output, no negative input: the binary kernel's unbiased path */
+            for (int k = 0; k < K; k++)
+                in[k] = (int8_t)(in[k] < 0 ? -(in[k] + 1) : in[k]);
         fill_codes(&g, wt, (size_t)K * N, style == 2 ? 0 : style);
         for (size_t i = 0; i < rb; i++)
             wb[i] = (uint8_t)rt_next(&g); /* padding bits random: must be ignored */
